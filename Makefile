@@ -1,0 +1,54 @@
+# Two commands do all set-up on a machine with Python 3.11 and make:
+#   make build   virtualenv from pinned dependencies, then dbt build on the sample
+#   make test    the whole test suite, linters included
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_PROJECT_DIR := $(CURDIR)
+
+.PHONY: build test lint format unit integration sample docs bench-smoke clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/dbt build
+
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests python_models bench
+	$(BIN)/ruff format --check src tests python_models bench
+	$(BIN)/sqlfluff lint models macros snapshots tests/dbt
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests python_models bench
+	$(BIN)/ruff check --fix src tests python_models bench
+	$(BIN)/sqlfluff fix models macros snapshots tests/dbt
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration
+
+sample: $(STAMP)
+	$(BIN)/python -m segments.sample small --out seeds/sample
+
+docs: $(STAMP)
+	$(BIN)/dbt docs generate
+
+clean:
+	rm -rf $(VENV) target logs *.duckdb *.duckdb.wal

@@ -1,0 +1,25 @@
+{#
+    The shop's top var('top_category_count') categories by purchased value,
+    read from int_categories_ranked when the model that calls this runs, as
+    [{'category': ..., 'column_name': ...}]. Empty at parse time, and when
+    the input has no categories.
+#}
+{% macro top_categories() -%}
+    {%- set categories = [] -%}
+    {%- if execute -%}
+        {%- set ranked = ref('int_categories_ranked') -%}
+        {%- set rows = run_query(
+            'select category from ' ~ ranked
+            ~ ' where category_rank <= ' ~ var('top_category_count')
+            ~ ' order by category_rank') -%}
+        {%- for row in rows -%}
+            {%- set slug = modules.re.sub(
+                '[^a-z0-9]+', '_', row[0] | lower).strip('_') -%}
+            {%- do categories.append({
+                'category': row[0],
+                'column_name': 'category_share_' ~ slug,
+            }) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(categories) }}
+{%- endmacro %}

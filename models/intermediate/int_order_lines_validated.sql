@@ -1,0 +1,107 @@
+{#
+    One row per distinct raw order line with its verdict: rejection_reason
+    is null for a line that is accepted, else the first rule it breaks.
+    Order of the rules is the order of the case below, so every line has
+    exactly one reason. Non-product lines (postage, fees, manual
+    adjustments) are recognised from the non_product_stock_codes seed, for
+    the online_retail format only.
+#}
+with
+
+order_lines as (
+
+    select * from {{ ref('stg_shop__order_lines') }}
+
+),
+
+non_product_stock_codes as (
+
+    select * from {{ ref('non_product_stock_codes') }}
+
+),
+
+{% if var('input_format') == 'online_retail' -%}
+non_product_matches as (
+
+    select
+        order_lines.order_line_id,
+        min(non_product_stock_codes.line_kind) as non_product_kind
+    from order_lines
+    inner join non_product_stock_codes
+        on
+            upper(order_lines.product_id) = non_product_stock_codes.stock_code
+            or (
+                non_product_stock_codes.match_type = 'prefix'
+                and upper(order_lines.product_id) like
+                {{ dbt.concat(["non_product_stock_codes.stock_code", "'%'"]) }}
+            )
+    group by order_lines.order_line_id
+
+),
+{%- else -%}
+non_product_matches as (
+
+    select
+        cast(null as {{ dbt.type_string() }}) as order_line_id,
+        cast(null as {{ dbt.type_string() }}) as non_product_kind
+    where 1 = 0
+
+),
+{%- endif %}
+
+validated as (
+
+    select
+        order_lines.*,
+        non_product_matches.non_product_kind,
+        case
+            when order_lines.customer_id is null then 'missing_customer_id'
+            when order_lines.order_id is null then 'missing_order_id'
+            when order_lines.product_id is null then 'missing_product_id'
+            when order_lines.ordered_at is null then 'unparseable_ordered_at'
+            when order_lines.quantity is null then 'unparseable_quantity'
+            when order_lines.unit_price is null then 'unparseable_unit_price'
+            when order_lines.quantity = 0 then 'zero_quantity'
+            when non_product_matches.non_product_kind is not null
+                then 'non_product_line'
+            when order_lines.unit_price < 0 then 'negative_unit_price'
+            when order_lines.unit_price = 0 and order_lines.quantity > 0
+                then 'zero_price_sale'
+            when order_lines.discount_amount < 0 then 'negative_discount'
+        end as rejection_reason
+    from order_lines
+    left join non_product_matches
+        on order_lines.order_line_id = non_product_matches.order_line_id
+
+),
+
+final as (
+
+    select
+        order_line_id,
+        order_id,
+        customer_id,
+        product_id,
+        product_name,
+        category,
+        country,
+        rejection_reason,
+        non_product_kind,
+        ordered_at_text,
+        quantity_text,
+        unit_price_text,
+        quantity,
+        unit_price,
+        discount_amount,
+        quantity * unit_price as line_amount,
+        source_line_count,
+        duplicate_line_count,
+        rejection_reason is null as is_accepted,
+        is_return,
+        is_cancellation,
+        ordered_at
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,85 @@
+{#
+    One row per customer from the optional customers input. When a
+    customer appears more than once, the earliest sign-up wins. Attributes
+    beyond the contract are passed through unchanged for profiling.
+#}
+{%- set columns = resolve_input_columns(
+    'customers', source('shop', 'customers')) -%}
+{%- set known = [] -%}
+{%- for column in columns.values() if column is not none -%}
+    {%- do known.append(column.name | lower) -%}
+{%- endfor -%}
+{%- set extra_columns = [] -%}
+{%- if execute -%}
+    {%- for column in adapter.get_columns_in_relation(
+        source('shop', 'customers')) if column.name | lower not in known -%}
+        {%- do extra_columns.append(column) -%}
+    {%- endfor -%}
+{%- endif -%}
+
+with
+
+customers as (
+
+    select * from {{ source('shop', 'customers') }}
+
+),
+
+renamed as (
+
+    select
+        {{ select_input_column(columns.customer_id, 'customer_id') }},
+        {{ select_input_column(columns.country, 'country') }},
+        {{ select_input_column(columns.signed_up_at, 'signed_up_at') }}
+        {%- for column in extra_columns %},
+        {{ adapter.quote(column.name) }}
+        {%- endfor %}
+    from customers
+
+),
+
+typed as (
+
+    select
+        {{ cast_input_column(columns.customer_id, 'string', 'customer_id') }}
+            as customer_id,
+        {{ cast_input_column(columns.country, 'string', 'country') }}
+            as country,
+        {{ cast_input_column(
+            columns.signed_up_at, 'timestamp', 'signed_up_at') }}
+            as signed_up_at
+        {%- for column in extra_columns %},
+        {{ adapter.quote(column.name) }}
+        {%- endfor %}
+    from renamed
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by signed_up_at, country
+        ) as customer_row_number
+    from typed
+    where customer_id is not null
+
+),
+
+final as (
+
+    select
+        customer_id,
+        country,
+        signed_up_at
+        {%- for column in extra_columns %},
+        {{ adapter.quote(column.name) }}
+        {%- endfor %}
+    from ranked
+    where customer_row_number = 1
+
+)
+
+select * from final

@@ -1,0 +1,128 @@
+{#
+    One row per distinct raw order line: renamed to the canonical contract,
+    exact duplicates collapsed and counted (source_line_count), types cast.
+    Values that do not parse are null here, with the raw text kept beside
+    them, so int_order_lines_validated can reject them with a reason.
+    Materialized as a table: it is the one scan of the raw file.
+#}
+{{ config(materialized='table') }}
+
+{%- set columns = resolve_input_columns(
+    'order_lines', source('shop', 'order_lines')) -%}
+{%- set raw_names = ['order_id', 'customer_id', 'ordered_at', 'product_id',
+    'product_name', 'category', 'country', 'quantity', 'unit_price',
+    'discount_amount', 'is_return'] -%}
+{%- set line_fields = [] -%}
+{%- for name in raw_names -%}
+    {%- do line_fields.append("coalesce(cast(" ~ name ~ " as "
+        ~ dbt.type_string() ~ "), '~')") -%}
+    {%- if not loop.last %}{% do line_fields.append("'|'") %}{% endif -%}
+{%- endfor -%}
+
+with
+
+order_lines as (
+
+    select * from {{ source('shop', 'order_lines') }}
+
+),
+
+renamed as (
+
+    select
+        {%- for name in raw_names %}
+        {{ select_input_column(columns[name], name) }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from order_lines
+
+),
+
+deduplicated as (
+
+    select
+        {%- for name in raw_names %}
+        {{ name }},
+        {%- endfor %}
+        count(*) as source_line_count
+    from renamed
+    group by
+        {%- for name in raw_names %}
+        {{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+),
+
+typed as (
+
+    select
+        {{ dbt.hash(dbt.concat(line_fields)) }} as order_line_id,
+        {{ cast_input_column(columns.order_id, 'string', 'order_id') }}
+            as order_id,
+        {{ cast_input_column(columns.customer_id, 'string', 'customer_id') }}
+            as customer_id,
+        {{ cast_input_column(columns.product_id, 'string', 'product_id') }}
+            as product_id,
+        {{ cast_input_column(
+            columns.product_name, 'string', 'product_name') }}
+            as product_name,
+        {{ cast_input_column(columns.category, 'string', 'category') }}
+            as category,
+        {{ cast_input_column(columns.country, 'string', 'country') }}
+            as country,
+        {{ cast_input_column(columns.ordered_at, 'string', 'ordered_at') }}
+            as ordered_at_text,
+        {{ cast_input_column(columns.quantity, 'string', 'quantity') }}
+            as quantity_text,
+        {{ cast_input_column(columns.unit_price, 'string', 'unit_price') }}
+            as unit_price_text,
+        {{ cast_input_column(columns.quantity, 'numeric', 'quantity') }}
+            as quantity,
+        {{ cast_input_column(columns.unit_price, 'numeric', 'unit_price') }}
+            as unit_price,
+        {{ cast_input_column(
+            columns.discount_amount, 'numeric', 'discount_amount') }}
+            as discount_amount,
+        source_line_count,
+        {{ cast_input_column(columns.is_return, 'boolean', 'is_return') }}
+            as is_return_flag,
+        {{ cast_input_column(columns.ordered_at, 'timestamp', 'ordered_at') }}
+            as ordered_at
+    from deduplicated
+
+),
+
+final as (
+
+    select
+        order_line_id,
+        order_id,
+        customer_id,
+        product_id,
+        product_name,
+        category,
+        country,
+        ordered_at_text,
+        quantity_text,
+        unit_price_text,
+        {# A return flag on a positive quantity means returned goods too. #}
+        case
+            when is_return_flag and quantity > 0 then -quantity
+            else quantity
+        end as quantity,
+        unit_price,
+        discount_amount,
+        source_line_count,
+        source_line_count - 1 as duplicate_line_count,
+        coalesce(is_return_flag, false) or quantity < 0 as is_return,
+        {% if var('input_format') == 'online_retail' -%}
+            coalesce(order_id like 'C%', false)
+        {%- else -%}
+            false
+        {%- endif %} as is_cancellation,
+        ordered_at
+    from typed
+
+)
+
+select * from final

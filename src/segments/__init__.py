@@ -1,0 +1,1 @@
+"""Warehouse-native customer segmentation: synthetic data, features and clustering helpers."""
