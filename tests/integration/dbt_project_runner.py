@@ -1,0 +1,71 @@
+"""Run the dbt project into a throw-away DuckDB file and query the result."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
+ONLINE_RETAIL = SHARED_DATA / "online_retail" / "online_retail.csv.gz"
+
+
+def run_dbt(args: Sequence[str], database: Path, vars: dict | None = None) -> dbtRunnerResult:
+    """Invoke dbt in-process against `database`; raise if the command did not succeed."""
+    os.environ["DBT_DUCKDB_PATH"] = str(database)
+    os.environ["DO_NOT_TRACK"] = "1"
+    target_path = database.parent / f"target_{database.stem}"
+    cli_args = [
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target",
+        "ci",
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(database.parent / "logs"),
+    ]
+    if vars:
+        cli_args += ["--vars", _yaml_vars(vars)]
+    cwd = os.getcwd()
+    os.chdir(PROJECT_DIR)
+    try:
+        result = dbtRunner().invoke(cli_args)
+    finally:
+        os.chdir(cwd)
+    if result.exception is not None:
+        raise result.exception
+    if not result.success:
+        failures = [
+            f"{r.node.unique_id}: {r.status} {r.message}"
+            for r in (result.result or [])
+            if str(r.status) not in ("success", "pass", "skipped")
+        ]
+        raise AssertionError("dbt " + " ".join(args) + " failed:\n" + "\n".join(failures))
+    return result
+
+
+def _yaml_vars(vars: dict) -> str:
+    import json
+
+    return json.dumps(vars)
+
+
+def query(database: Path, sql: str) -> list[tuple]:
+    """Rows of `sql` run against the built database."""
+    with duckdb.connect(str(database)) as connection:
+        return connection.sql(sql).fetchall()
+
+
+def scalar(database: Path, sql: str):
+    """The single value of `sql`."""
+    rows = query(database, sql)
+    assert len(rows) == 1 and len(rows[0]) == 1, rows
+    return rows[0][0]

@@ -1,0 +1,114 @@
+"""The full UCI Online Retail file builds by vars alone and its published counts hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from .dbt_project_runner import query, scalar
+
+pytestmark = [pytest.mark.integration, pytest.mark.real_data]
+
+
+def test_published_line_and_customer_counts(online_retail_db):
+    raw = "raw.order_lines"
+    assert scalar(online_retail_db, f"select count(*) from {raw}") == 541_909
+    assert (
+        scalar(
+            online_retail_db,
+            f"select count(distinct \"CustomerID\") from {raw} where \"CustomerID\" <> ''",
+        )
+        == 4_372
+    )
+    assert scalar(online_retail_db, f'select count(*) from {raw} where "CustomerID" is null') == (
+        135_080
+    )
+    assert scalar(online_retail_db, f"select count(*) from {raw} where \"InvoiceNo\" like 'C%'") == (
+        9_288
+    )
+
+
+def test_staged_lines_keep_the_published_facts(online_retail_db):
+    """Counts over the typed staging table, weighted back to raw lines."""
+    staged = "staging.stg_shop__order_lines"
+    assert scalar(online_retail_db, f"select sum(source_line_count) from {staged}") == 541_909
+    assert scalar(online_retail_db, f"select count(distinct customer_id) from {staged}") == 4_372
+    assert (
+        scalar(
+            online_retail_db,
+            f"select sum(source_line_count) from {staged} where is_cancellation",
+        )
+        == 9_288
+    )
+    assert (
+        scalar(
+            online_retail_db,
+            "select sum(source_line_count) from rejected_transactions"
+            " where rejection_reason = 'missing_customer_id'",
+        )
+        == 135_080
+    )
+
+
+def test_every_line_reconciles(online_retail_db):
+    rows = dict(
+        query(
+            online_retail_db,
+            "select outcome_id, line_count from order_line_reconciliation",
+        )
+    )
+    assert sum(rows.values()) == 541_909
+    # 5,268 exact duplicate lines in the file, of which some are also rejected;
+    # the duplicates of accepted lines are removed and counted.
+    assert 0 < rows["duplicate:duplicate"] < 5_268
+    assert rows["rejected:missing_customer_id"] == 135_080
+    assert rows["rejected:non_product_line"] > 0
+    revenue_gap = scalar(
+        online_retail_db,
+        """
+        select abs(
+            (select sum(line_amount) from order_line_reconciliation)
+            - (select sum(quantity * unit_price * source_line_count)
+               from staging.stg_shop__order_lines)
+        )
+        """,
+    )
+    assert revenue_gap < 0.01
+
+
+def test_non_product_codes_are_rejected(online_retail_db):
+    kinds = dict(
+        query(
+            online_retail_db,
+            "select product_id, any_value(non_product_kind) from rejected_transactions"
+            " where rejection_reason = 'non_product_line' group by 1",
+        )
+    )
+    assert kinds["POST"] == "postage"
+    assert kinds["BANK CHARGES"] == "bank_charges"
+    assert kinds["M"] == "manual_adjustment"
+    assert kinds["D"] == "discount"
+    accepted_codes = scalar(
+        online_retail_db,
+        "select count(*) from intermediate.int_order_lines_accepted"
+        " where upper(product_id) in ('POST', 'DOT', 'M', 'BANK CHARGES', 'AMAZONFEE')",
+    )
+    assert accepted_codes == 0
+
+
+def test_features_on_real_data(online_retail_db):
+    customers, active, as_of = query(
+        online_retail_db,
+        "select count(*), count(*) filter (where is_active), any_value(as_of_date)"
+        " from customer_features",
+    )[0]
+    # Customers with at least one accepted line (a few have only rejected lines).
+    assert 4_300 < customers <= 4_372
+    assert 0 < active < customers
+    assert str(as_of) == "2011-12-10"
+    # The file has no categories, discounts or visits: those features are null.
+    nulls = query(
+        online_retail_db,
+        "select count(top_category_share), count(discount_share), count(visits_per_month)"
+        " from customer_features",
+    )[0]
+    assert nulls == (0, 0, 0)
