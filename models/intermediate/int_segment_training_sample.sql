@@ -1,0 +1,48 @@
+{#
+    One row per active customer chosen to fit the segmentation: all of them
+    up to var('segment_training_sample_size'), else a deterministic sample
+    (ordered by a seeded hash of the id), so the Python step's memory is
+    bounded however many customers there are. Only the clustering inputs
+    cross into Python.
+#}
+with
+
+customer_features as (
+
+    select * from {{ ref('int_customer_features') }}
+
+),
+
+ranked as (
+
+    select
+        customer_id,
+        {%- for feature in var('segment_features') %}
+        {{ feature }},
+        {%- endfor %}
+        row_number() over (
+            order by
+                {{ dbt.hash(dbt.concat([
+                    "customer_id",
+                    "'" ~ var('segment_random_state') ~ "'",
+                ])) }},
+                customer_id
+        ) as sample_rank
+    from customer_features
+    where is_active
+
+),
+
+final as (
+
+    select
+        customer_id,
+        {%- for feature in var('segment_features') %}
+        {{ feature }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from ranked
+    where sample_rank <= {{ var('segment_training_sample_size') }}
+
+)
+
+select * from final
