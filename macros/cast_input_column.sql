@@ -23,11 +23,11 @@
         {%- if logical_type == 'string' -%}
             {{ value }}
         {%- else -%}
-            {{ dbt.safe_cast(value, sql_type) }}
+            {{ try_cast(value, sql_type) }}
         {%- endif -%}
     {%- elif logical_type == 'string' -%}
         cast({{ name }} as {{ sql_type }})
     {%- else -%}
-        {{ dbt.safe_cast(name, sql_type) }}
+        {{ try_cast(name, sql_type) }}
     {%- endif -%}
 {%- endmacro %}

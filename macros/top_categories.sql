@@ -1,13 +1,13 @@
 {#
     The shop's top var('top_category_count') categories by purchased value,
     read from int_categories_ranked when the model that calls this runs, as
-    [{'category': ..., 'column_name': ...}]. Empty at parse time, and when
-    the input has no categories.
+    [{'category': ..., 'column_name': ...}]. Empty at parse time, before
+    the ranking is first built, and when the input has no categories.
 #}
 {% macro top_categories() -%}
     {%- set categories = [] -%}
-    {%- if execute -%}
-        {%- set ranked = ref('int_categories_ranked') -%}
+    {%- set ranked = ref('int_categories_ranked') -%}
+    {%- if execute and load_relation(ranked) is not none -%}
         {%- set rows = run_query(
             'select category from ' ~ ranked
             ~ ' where category_rank <= ' ~ var('top_category_count')

@@ -4,6 +4,13 @@
     actually carries, so features they cannot support come out null rather
     than zero.
 #}
+{%- if var('as_of_date', none) -%}
+    {%- set as_of_date = "cast('" ~ var('as_of_date') ~ "' as date)" -%}
+{%- else -%}
+    {%- set as_of_date = 'cast(' ~ dbt.dateadd(
+        'day', 1, 'line_summary.last_ordered_date') ~ ' as date)' -%}
+{%- endif %}
+
 with
 
 order_lines as (
@@ -21,7 +28,7 @@ visits as (
 line_summary as (
 
     select
-        max(ordered_at) as last_ordered_at,
+        cast(max(ordered_at) as date) as last_ordered_date,
         count(category) > 0 as has_category_data,
         {{ dbt.bool_or('has_discount_data') }} as has_discount_data
     from order_lines
@@ -39,17 +46,11 @@ visit_summary as (
 final as (
 
     select
-        {% if var('as_of_date', none) -%}
-            cast('{{ var("as_of_date") }}' as date)
-        {%- else -%}
-            cast({{ dbt.dateadd(
-                'day', 1, 'cast(line_summary.last_ordered_at as date)') }}
-                as date)
-        {%- endif %} as as_of_date,
+        {{ as_of_date }} as as_of_date,
         {{ var('inactive_after_days') }} as inactive_after_days,
+        visit_summary.has_visit_data,
         coalesce(line_summary.has_category_data, false) as has_category_data,
-        coalesce(line_summary.has_discount_data, false) as has_discount_data,
-        visit_summary.has_visit_data
+        coalesce(line_summary.has_discount_data, false) as has_discount_data
     from line_summary
     cross join visit_summary
 

@@ -29,7 +29,7 @@ final as (
         purchased_amount,
         customer_count,
         row_number() over (
-            order by purchased_amount desc, category
+            order by purchased_amount desc, category asc
         ) as category_rank
     from totals
 

@@ -39,7 +39,7 @@ shares as (
         ) as spend_share,
         row_number() over (
             partition by customer_id
-            order by purchased_amount desc, category
+            order by purchased_amount desc, category asc
         ) as category_rank
     from category_spend
 

@@ -97,7 +97,7 @@ quarter_spend as (
         sum(purchased_amount - discount_amount) as purchased_amount
     from orders
     where is_purchase
-    group by 1, 2
+    group by customer_id, extract(quarter from ordered_at)
 
 ),
 
@@ -126,16 +126,7 @@ joined as (
 
     select
         customer_spine.customer_id,
-        coalesce(customers.country, latest_country.country) as country,
         category_summary.top_category,
-        coalesce(order_summary.order_count, 0) as order_count,
-        coalesce(order_summary.discounted_order_count, 0)
-            as discounted_order_count,
-        coalesce(order_summary.purchased_amount, 0) as purchased_amount,
-        coalesce(order_summary.returned_amount, 0) as returned_amount,
-        coalesce(order_summary.discount_amount, 0) as discount_amount,
-        coalesce(order_summary.net_revenue, 0) as net_revenue,
-        coalesce(order_summary.months_active, 0) as months_active,
         category_summary.category_count,
         category_summary.top_category_share,
         seasonality.peak_quarter_share,
@@ -149,14 +140,29 @@ joined as (
         customers.signed_up_at,
         order_summary.first_order_at,
         order_summary.last_order_at,
+        coalesce(customers.country, latest_country.country) as country,
+        coalesce(order_summary.order_count, 0) as order_count,
+        coalesce(order_summary.discounted_order_count, 0)
+            as discounted_order_count,
+        coalesce(order_summary.purchased_amount, 0) as purchased_amount,
+        coalesce(order_summary.returned_amount, 0) as returned_amount,
+        coalesce(order_summary.discount_amount, 0) as discount_amount,
+        coalesce(order_summary.net_revenue, 0) as net_revenue,
+        coalesce(order_summary.months_active, 0) as months_active,
         {# First sign of the customer: sign-up, first order line or visit. #}
         least(
-            coalesce(customers.signed_up_at, order_summary.first_seen_at,
-                customer_visits.first_visited_at),
-            coalesce(order_summary.first_seen_at, customers.signed_up_at,
-                customer_visits.first_visited_at),
-            coalesce(customer_visits.first_visited_at,
-                order_summary.first_seen_at, customers.signed_up_at)
+            coalesce(
+                customers.signed_up_at, order_summary.first_seen_at,
+                customer_visits.first_visited_at
+            ),
+            coalesce(
+                order_summary.first_seen_at, customers.signed_up_at,
+                customer_visits.first_visited_at
+            ),
+            coalesce(
+                customer_visits.first_visited_at,
+                order_summary.first_seen_at, customers.signed_up_at
+            )
         ) as first_seen_at
     from customer_spine
     left join order_summary
@@ -198,8 +204,9 @@ features as (
         months_active,
         case
             when order_count >= 2
-                then {{ dbt.datediff('first_order_at', 'last_order_at', 'day') }}
-                / (order_count - 1.0)
+                then
+                    {{ dbt.datediff('first_order_at', 'last_order_at', 'day') }}
+                    / (order_count - 1.0)
         end as avg_days_between_orders,
         case
             when has_discount_data
@@ -239,11 +246,6 @@ final as (
         customer_id,
         country,
         top_category,
-        case
-            when order_count = 0 then 'no_purchase_in_window'
-            when recency_days > inactive_after_days
-                then 'no_purchase_within_inactive_after_days'
-        end as inactive_reason,
         recency_days,
         tenure_days,
         order_count,
@@ -263,11 +265,16 @@ final as (
         category_count,
         peak_quarter_share,
         q4_share,
-        order_count > 0 and recency_days <= inactive_after_days as is_active,
         as_of_date,
         signed_up_at,
         first_order_at,
-        last_order_at
+        last_order_at,
+        case
+            when order_count = 0 then 'no_purchase_in_window'
+            when recency_days > inactive_after_days
+                then 'no_purchase_within_inactive_after_days'
+        end as inactive_reason,
+        order_count > 0 and recency_days <= inactive_after_days as is_active
     from features
 
 )

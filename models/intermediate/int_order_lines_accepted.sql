@@ -25,14 +25,14 @@ final as (
         country,
         quantity,
         unit_price,
-        coalesce(discount_amount, 0) as discount_amount,
         line_amount,
-        line_amount - coalesce(discount_amount, 0) as net_amount,
         duplicate_line_count,
         is_return,
         is_cancellation,
-        discount_amount is not null as has_discount_data,
-        ordered_at
+        ordered_at,
+        coalesce(discount_amount, 0) as discount_amount,
+        line_amount - coalesce(discount_amount, 0) as net_amount,
+        discount_amount is not null as has_discount_data
     from validated
     where is_accepted
 

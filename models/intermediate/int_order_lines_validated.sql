@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('non_product_stock_codes') }}
 {#
     One row per distinct raw order line with its verdict: rejection_reason
     is null for a line that is accepted, else the first rule it breaks.
@@ -14,13 +15,13 @@ order_lines as (
 
 ),
 
+{% if var('input_format') == 'online_retail' -%}
 non_product_stock_codes as (
 
     select * from {{ ref('non_product_stock_codes') }}
 
 ),
 
-{% if var('input_format') == 'online_retail' -%}
 non_product_matches as (
 
     select
@@ -93,13 +94,13 @@ final as (
         quantity,
         unit_price,
         discount_amount,
-        quantity * unit_price as line_amount,
         source_line_count,
         duplicate_line_count,
-        rejection_reason is null as is_accepted,
         is_return,
         is_cancellation,
-        ordered_at
+        ordered_at,
+        quantity * unit_price as line_amount,
+        rejection_reason is null as is_accepted
     from validated
 
 )

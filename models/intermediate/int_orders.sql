@@ -41,7 +41,8 @@ orders as (
 final as (
 
     select
-        {{ dbt.concat(['customer_id', "'|'", 'order_id']) }} as customer_order_id,
+        {{ dbt.concat(['customer_id', "'|'", 'order_id']) }}
+            as customer_order_id,
         customer_id,
         order_id,
         country,

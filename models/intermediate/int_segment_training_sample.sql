@@ -37,9 +37,7 @@ final as (
 
     select
         customer_id,
-        {%- for feature in var('segment_features') %}
-        {{ feature }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ var('segment_features') | join(',\n        ') }}
     from ranked
     where sample_rank <= {{ var('segment_training_sample_size') }}
 

@@ -5,7 +5,18 @@
     shop's top categories (category_share_<category>; the set follows the
     data, see var('top_category_count')).
 #}
-{%- set categories = top_categories() -%}
+{%- set share_sums = [] -%}
+{%- set share_columns = [] -%}
+{%- for category in top_categories() -%}
+    {%- do share_sums.append(
+        ", sum(case when category = '"
+        ~ category.category | replace("'", "''")
+        ~ "' then spend_share else 0 end) as " ~ category.column_name) -%}
+    {%- do share_columns.append(
+        ', category_shares.' ~ category.column_name) -%}
+{%- endfor -%}
+{%- set share_sums = share_sums | join('') -%}
+{%- set share_columns = share_columns | join('') -%}
 
 with
 
@@ -24,13 +35,7 @@ category_spend as (
 category_shares as (
 
     select
-        customer_id
-        {%- for category in categories %},
-        sum(case
-            when category = '{{ category.category | replace("'", "''") }}'
-                then spend_share else 0
-        end) as {{ category.column_name }}
-        {%- endfor %}
+        customer_id{{ share_sums }}
     from category_spend
     group by customer_id
 
@@ -38,11 +43,7 @@ category_shares as (
 
 final as (
 
-    select
-        customer_features.*
-        {%- for category in categories %},
-        category_shares.{{ category.column_name }}
-        {%- endfor %}
+    select customer_features.*{{ share_columns }}
     from customer_features
     left join category_shares
         on customer_features.customer_id = category_shares.customer_id

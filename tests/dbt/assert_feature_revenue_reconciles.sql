@@ -26,8 +26,10 @@ final as (
     from lines_in_window
     cross join customer_features
     where
-        abs(coalesce(lines_in_window.net_revenue, 0)
-            - coalesce(customer_features.net_revenue, 0)) > 0.005
+        abs(
+            coalesce(lines_in_window.net_revenue, 0)
+            - coalesce(customer_features.net_revenue, 0)
+        ) > 0.005
 
 )
 

@@ -44,8 +44,10 @@ final as (
     where
         source_totals.line_count <> reconciled.line_count
         or raw_totals.line_count <> reconciled.line_count
-        or abs(coalesce(raw_totals.line_amount, 0)
-            - coalesce(reconciled.line_amount, 0)) > 0.005
+        or abs(
+            coalesce(raw_totals.line_amount, 0)
+            - coalesce(reconciled.line_amount, 0)
+        ) > 0.005
 
 )
 

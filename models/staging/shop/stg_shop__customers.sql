@@ -7,15 +7,18 @@
     'customers', source('shop', 'customers')) -%}
 {%- set known = [] -%}
 {%- for column in columns.values() if column is not none -%}
-    {%- do known.append(column.name | lower) -%}
+{%- do known.append(column.name | lower) -%}
 {%- endfor -%}
 {%- set extra_columns = [] -%}
 {%- if execute -%}
-    {%- for column in adapter.get_columns_in_relation(
-        source('shop', 'customers')) if column.name | lower not in known -%}
-        {%- do extra_columns.append(column) -%}
-    {%- endfor -%}
+{%- for column in adapter.get_columns_in_relation(
+    source('shop', 'customers')) if column.name | lower not in known -%}
+{%- do extra_columns.append(adapter.quote(column.name)) -%}
+{%- endfor -%}
 {%- endif -%}
+{#- Extra attributes, rendered as ", a, b" after the contract columns. -#}
+{%- set extra_select = (', ' ~ extra_columns | join(', '))
+    if extra_columns else '' -%}
 
 with
 
@@ -31,9 +34,7 @@ renamed as (
         {{ select_input_column(columns.customer_id, 'customer_id') }},
         {{ select_input_column(columns.country, 'country') }},
         {{ select_input_column(columns.signed_up_at, 'signed_up_at') }}
-        {%- for column in extra_columns %},
-        {{ adapter.quote(column.name) }}
-        {%- endfor %}
+        {{- extra_select }}
     from customers
 
 ),
@@ -47,10 +48,7 @@ typed as (
             as country,
         {{ cast_input_column(
             columns.signed_up_at, 'timestamp', 'signed_up_at') }}
-            as signed_up_at
-        {%- for column in extra_columns %},
-        {{ adapter.quote(column.name) }}
-        {%- endfor %}
+            as signed_up_at{{ extra_select }}
     from renamed
 
 ),
@@ -73,10 +71,7 @@ final as (
     select
         customer_id,
         country,
-        signed_up_at
-        {%- for column in extra_columns %},
-        {{ adapter.quote(column.name) }}
-        {%- endfor %}
+        signed_up_at{{ extra_select }}
     from ranked
     where customer_row_number = 1
 

@@ -16,7 +16,7 @@
 {%- for name in raw_names -%}
     {%- do line_fields.append("coalesce(cast(" ~ name ~ " as "
         ~ dbt.type_string() ~ "), '~')") -%}
-    {%- if not loop.last %}{% do line_fields.append("'|'") %}{% endif -%}
+{%- if not loop.last %}{% do line_fields.append("'|'") %}{% endif -%}
 {%- endfor -%}
 
 with
@@ -30,10 +30,10 @@ order_lines as (
 renamed as (
 
     select
-        {%- for name in raw_names %}
+    {%- for name in raw_names %}
         {{ select_input_column(columns[name], name) }}
         {{- ',' if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from order_lines
 
 ),
@@ -46,10 +46,7 @@ deduplicated as (
         {%- endfor %}
         count(*) as source_line_count
     from renamed
-    group by
-        {%- for name in raw_names %}
-        {{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
+    group by {{ range(1, raw_names | length + 1) | join(', ') }}
 
 ),
 
@@ -118,7 +115,7 @@ final as (
         {% if var('input_format') == 'online_retail' -%}
             coalesce(order_id like 'C%', false)
         {%- else -%}
-            false
+        false
         {%- endif %} as is_cancellation,
         ordered_at
     from typed

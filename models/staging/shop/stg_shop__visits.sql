@@ -57,8 +57,8 @@ final as (
         visit_id,
         customer_id,
         source_row_count,
-        customer_id is not null and visited_at is not null as is_valid,
-        visited_at
+        visited_at,
+        customer_id is not null and visited_at is not null as is_valid
     from typed
 
 )
