@@ -200,7 +200,11 @@ features as (
         discount_amount,
         (purchased_amount - discount_amount) / nullif(order_count, 0)
             as average_order_value,
-        returned_amount / nullif(purchased_amount, 0) as return_rate,
+        {# Capped at 1: returns of goods bought before the window exist. #}
+        case
+            when purchased_amount > 0
+                then least(returned_amount / purchased_amount, 1)
+        end as return_rate,
         months_active,
         case
             when order_count >= 2

@@ -96,9 +96,7 @@ def _as_float(series: pd.Series, name: str) -> pd.Series:
         ) from exc
 
 
-def select_features(
-    df: pd.DataFrame, requested: Sequence[str]
-) -> tuple[list[str], dict[str, str]]:
+def select_features(df: pd.DataFrame, requested: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     """Keep the requested features that can inform a clustering; say why the others were dropped.
 
     A feature is dropped when it is absent from the input, entirely null, or constant (one
@@ -113,6 +111,7 @@ def select_features(
             reason = "absent from the input"
         else:
             values = _as_float(df[name], name)
+            _check_finite(values.fillna(0.0).to_numpy().reshape(-1, 1), df, [name], "in the input")
             finite = values.dropna()
             if finite.empty:
                 reason = "all values null"
@@ -133,7 +132,9 @@ def select_features(
     return kept, dropped
 
 
-def _check_finite(matrix: np.ndarray, df: pd.DataFrame, features: Sequence[str], stage: str):
+def _check_finite(
+    matrix: np.ndarray, df: pd.DataFrame, features: Sequence[str], stage: str
+) -> None:
     """Raise naming the first column (and some customers) with NaN or infinite values."""
     bad = ~np.isfinite(matrix)
     if not bad.any():
@@ -151,12 +152,8 @@ def _check_finite(matrix: np.ndarray, df: pd.DataFrame, features: Sequence[str],
     )
 
 
-def _fit_one(values: pd.Series, name: str, position: int, scaling: str) -> dict:
+def _fit_one(raw: np.ndarray, name: str, position: int, scaling: str) -> dict:
     """Learn the imputation, clip, log flag and scaling for one feature column."""
-    raw = values.to_numpy(dtype="float64")
-    if np.isinf(raw).any():
-        # Caught before the median so the message names the real problem.
-        _check_finite(raw.reshape(-1, 1), pd.DataFrame(), [name], "in the input")
     fill_value = float(np.nanmedian(raw)) if np.isfinite(raw).any() else np.nan
     if not np.isfinite(fill_value):
         raise SegmentationInputError(f"Feature '{name}' is entirely null; it cannot be used.")
@@ -214,13 +211,16 @@ def fit_transform(
     missing = [name for name in features if name not in df.columns]
     if missing:
         raise SegmentationInputError(f"Feature column(s) missing from the input: {missing}.")
+    raw = np.column_stack([_as_float(df[name], name).to_numpy() for name in features])
+    # Infinities are caught before the median so the message names the real problem.
+    _check_finite(np.where(np.isnan(raw), 0.0, raw), df, features, "in the input")
     rows = [
-        _fit_one(_as_float(df[name], name), name, position, scaling)
+        _fit_one(raw[:, position], name, position, scaling)
         for position, name in enumerate(features)
     ]
     params = pd.DataFrame(rows, columns=PARAM_COLUMNS).astype(
         {
-            "feature_name": "str",
+            "feature_name": "string",
             "feature_position": "int64",
             "log_transform": "bool",
             "clip_lower": "float64",

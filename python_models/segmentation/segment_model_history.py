@@ -1,0 +1,22 @@
+"""Every model ever fitted: one row per model version, segment and feature, with the
+centroid and the feature's transform. Incremental: a new as_of_date appends a model whose
+segment ids are matched to the previous model's; a rerun replaces its own version."""
+
+from segments.dbt_bridge import model_history_rows, previous_model, segmentation_config
+
+
+def model(dbt, session):
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="model_version",
+    )
+    config = segmentation_config(dbt, dbt.ref("int_analysis_window"))
+    history = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
+    return model_history_rows(
+        dbt.ref("int_segment_training_sample"),
+        dbt.ref("segment_transforms"),
+        dbt.ref("segment_k_selection"),
+        config,
+        previous_model(history, config.as_of_date),
+    )

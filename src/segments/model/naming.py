@@ -1,0 +1,233 @@
+"""Naming segments after marketing personas, or after their strongest traits.
+
+A persona is a row of rules, one per trait, in {-1, 0, 1} ("low", don't care, "high"),
+read against the segment's standardized centroid (z, in standard deviations from the
+average customer). A persona's score for a segment is the mean, over its non-zero rules, of
+rule * z(trait feature); a trait whose feature is not in the model counts as 0 (no evidence).
+Segments and personas are paired one-to-one by Hungarian assignment maximising the total
+score, using only pairs scoring at least ``MATCH_THRESHOLD``; the rest get a descriptive
+name from their two strongest traits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from segments.model.errors import SegmentationInputError
+
+#: Minimum persona score (mean z in the persona's direction) to use a persona's name.
+MATCH_THRESHOLD = 0.25
+
+#: Trait -> candidate features, first present wins.
+TRAIT_FEATURES: dict[str, list[str]] = {
+    "recency": ["recency_days"],
+    "frequency": ["order_count"],
+    "monetary": ["net_revenue", "average_order_value"],
+    "returns": ["return_rate"],
+    "discounts": ["discount_share"],
+    "category_concentration": ["top_category_share"],
+    "visits": ["visits_per_month"],
+    "tenure": ["tenure_days"],
+    "seasonality": ["peak_quarter_share", "q4_share"],
+}
+RULE_COLUMNS = [f"rule_{trait}" for trait in TRAIT_FEATURES]
+PERSONA_COLUMNS = [
+    "persona_id",
+    "persona_name",
+    "description",
+    "recommended_campaign",
+    "priority",
+    *RULE_COLUMNS,
+]
+
+#: Words for descriptive names: feature -> (word when high, word when low).
+TRAIT_WORDS: dict[str, tuple[str, str]] = {
+    "recency_days": ("lapsed", "recent"),
+    "order_count": ("frequent", "infrequent"),
+    "net_revenue": ("high-spend", "low-spend"),
+    "average_order_value": ("big-basket", "small-basket"),
+    "return_rate": ("high-return", "low-return"),
+    "discount_share": ("discount-driven", "full-price"),
+    "top_category_share": ("single-category", "multi-category"),
+    "visits_per_month": ("high-visit", "low-visit"),
+    "tenure_days": ("long-standing", "new"),
+    "months_active": ("long-active", "short-lived"),
+    "avg_days_between_orders": ("slow-repeat", "fast-repeat"),
+    "category_count": ("broad-range", "narrow-range"),
+    "peak_quarter_share": ("seasonal", "year-round"),
+    "q4_share": ("holiday", "off-season"),
+}
+
+GENERIC_CAMPAIGN = (
+    "No standard playbook: review the profile and test a tailored offer against a holdout."
+)
+
+NAMING_COLUMNS = [
+    "segment_id",
+    "persona_id",
+    "segment_name",
+    "description",
+    "recommended_campaign",
+    "match_score",
+]
+
+
+def validate_personas(personas: pd.DataFrame) -> pd.DataFrame:
+    """Check the personas table (columns, unique ids, rules in {-1, 0, 1}); return it sorted."""
+    missing = [c for c in PERSONA_COLUMNS if c not in personas.columns]
+    if missing:
+        raise SegmentationInputError(f"Personas table lacks column(s) {missing}.")
+    if personas["persona_id"].duplicated().any():
+        raise SegmentationInputError("Personas table has duplicate persona_id values.")
+    rules = personas[RULE_COLUMNS].apply(pd.to_numeric, errors="coerce")
+    if rules.isna().any().any() or not rules.isin([-1, 0, 1]).all().all():
+        raise SegmentationInputError("Persona rule_* columns must be -1, 0 or 1.")
+    priority = pd.to_numeric(personas["priority"], errors="coerce")
+    if priority.isna().any():
+        raise SegmentationInputError("Persona priority must be an integer on every row.")
+    checked = personas.copy()
+    checked[RULE_COLUMNS] = rules.astype("int64")
+    checked["priority"] = priority.astype("int64")
+    return checked.sort_values(["priority", "persona_id"], kind="mergesort").reset_index(drop=True)
+
+
+def trait_values(centroid_z: pd.DataFrame) -> pd.DataFrame:
+    """Segment x trait z-values, using the first feature of each trait present (NaN if none)."""
+    columns = {}
+    for trait, candidates in TRAIT_FEATURES.items():
+        present = [name for name in candidates if name in centroid_z.columns]
+        columns[trait] = (
+            centroid_z[present[0]].astype("float64")
+            if present
+            else pd.Series(np.nan, index=centroid_z.index)
+        )
+    return pd.DataFrame(columns, index=centroid_z.index)
+
+
+def persona_scores(centroid_z: pd.DataFrame, personas: pd.DataFrame) -> pd.DataFrame:
+    """Segment x persona score: mean over the persona's non-zero rules of rule * z.
+
+    Traits absent from the model count as 0; a persona none of whose traits is in the model
+    scores NaN (it cannot be matched).
+    """
+    traits = trait_values(centroid_z)
+    rules = personas.set_index("persona_id")[RULE_COLUMNS].astype("float64")
+    rules.columns = list(TRAIT_FEATURES)
+    present = traits.notna().all(axis=0).astype("float64")
+    evidence = traits.fillna(0.0).to_numpy() @ rules.to_numpy().T
+    n_rules = (rules != 0).sum(axis=1).to_numpy("float64")
+    n_present = (rules != 0).astype("float64").to_numpy() @ present.to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.where((n_present > 0) & (n_rules > 0), evidence / n_rules, np.nan)
+    return pd.DataFrame(scores, index=centroid_z.index, columns=rules.index)
+
+
+def _format_z(value: float) -> str:
+    return f"{value:+.1f} sd"
+
+
+def describe_traits(z: pd.Series, n_traits: int = 2) -> tuple[str, str]:
+    """(name, description) from the strongest traits of one segment, e.g. 'High-spend
+    frequent buyers'. Ties in strength go to the feature listed first."""
+    strength = z.abs().to_numpy()
+    order = sorted(range(len(z)), key=lambda i: (-round(strength[i], 9), i))[:n_traits]
+    words, phrases = [], []
+    for i in order:
+        feature, value = z.index[i], float(z.iloc[i])
+        high, low = TRAIT_WORDS.get(feature, (f"high-{feature}", f"low-{feature}"))
+        word = high if value >= 0 else low
+        words.append(word)
+        phrases.append(f"{word} ({feature} {_format_z(value)})")
+    name = " ".join(words)
+    name = f"{name[:1].upper()}{name[1:]} buyers"
+    description = (
+        f"No persona fits; strongest traits: {' and '.join(phrases)} versus the average customer."
+    )
+    return name, description
+
+
+def _unique_names(names: Sequence[str]) -> list[str]:
+    """Append ' (2)', ' (3)'... to repeated names, in the order given."""
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return unique
+
+
+def name_segments(
+    centroid_z: pd.DataFrame,
+    personas: pd.DataFrame | None,
+    threshold: float = MATCH_THRESHOLD,
+) -> pd.DataFrame:
+    """Name each segment (index of ``centroid_z``: segment_id; columns: features in z units).
+
+    Returns ``segment_id``, ``persona_id`` (null when no persona fits), ``segment_name``,
+    ``description``, ``recommended_campaign``, ``match_score`` (the chosen persona's score;
+    for unnamed segments the best score any persona reached). Deterministic.
+    """
+    centroid_z = centroid_z.sort_index()
+    segment_ids = centroid_z.index.to_numpy("int64")
+    k = len(segment_ids)
+    if personas is not None and len(personas) > 0:
+        personas = validate_personas(personas)
+        scores = persona_scores(centroid_z, personas)
+    else:
+        personas = pd.DataFrame(columns=PERSONA_COLUMNS)
+        scores = pd.DataFrame(index=centroid_z.index, dtype="float64")
+    values = np.round(scores.to_numpy("float64"), 9)
+    eligible = np.nan_to_num(values, nan=-np.inf) >= threshold
+    # Columns: personas (allowed pairs only), then one "no persona" option per segment.
+    # Priority breaks exact ties: earlier personas get a slightly higher gain.
+    tie_break = 1e-7 * np.arange(values.shape[1])[None, :]
+    gain = np.where(eligible, values - tie_break, -1e6)
+    gain = np.hstack([gain, np.zeros((k, k))])
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    assigned = dict(zip(rows.tolist(), cols.tolist(), strict=True))
+
+    records = []
+    for position, segment_id in enumerate(segment_ids):
+        column = assigned.get(position, -1)
+        if 0 <= column < values.shape[1] and eligible[position, column]:
+            persona = personas.iloc[column]
+            records.append(
+                {
+                    "segment_id": int(segment_id),
+                    "persona_id": str(persona["persona_id"]),
+                    "segment_name": str(persona["persona_name"]),
+                    "description": str(persona["description"]),
+                    "recommended_campaign": str(persona["recommended_campaign"]),
+                    "match_score": float(values[position, column]),
+                }
+            )
+            continue
+        name, description = describe_traits(centroid_z.iloc[position])
+        best = np.nanmax(values[position]) if np.isfinite(values[position]).any() else math.nan
+        records.append(
+            {
+                "segment_id": int(segment_id),
+                "persona_id": None,
+                "segment_name": name,
+                "description": description,
+                "recommended_campaign": GENERIC_CAMPAIGN,
+                "match_score": float(best),
+            }
+        )
+    named = pd.DataFrame(records, columns=NAMING_COLUMNS)
+    named["segment_name"] = _unique_names(named["segment_name"].tolist())
+    return named.astype(
+        {
+            "segment_id": "int64",
+            "persona_id": "string",
+            "segment_name": "string",
+            "description": "string",
+            "recommended_campaign": "string",
+            "match_score": "float64",
+        }
+    )

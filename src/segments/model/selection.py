@@ -1,0 +1,200 @@
+"""Choosing the number of segments k: a metric sweep, the elbow, and a consensus rule.
+
+Rule (documented in docs/method.md): among candidates k >= min_k, rank each k on
+silhouette (higher is better), Davies-Bouldin (lower), Calinski-Harabasz (higher) and
+distance from the inertia elbow (closer is better); the k with the best mean rank wins,
+ties going to the k closest to the elbow, then to the smaller k. ``min_k`` (default 3)
+avoids the classic trap of the silhouette peaking at k=2, which splits customers into
+"good" and "bad" only. The elbow is found on log(inertia): relative reductions, so that a
+very poor k=2 does not drag the knee towards small k.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from kneed import KneeLocator
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+from segments.model.errors import SegmentationInputError
+from segments.model.fit import single_threaded
+
+logger = logging.getLogger(__name__)
+
+METRIC_COLUMNS = ["k", "inertia", "silhouette", "davies_bouldin", "calinski_harabasz"]
+
+
+def usable_k_values(k_values: Iterable[int], n_customers: int) -> list[int]:
+    """Sorted distinct k in [2, n_customers - 1]; logs the values it drops."""
+    requested = sorted({int(k) for k in k_values})
+    usable = [k for k in requested if 2 <= k <= n_customers - 1]
+    skipped = [k for k in requested if k not in usable]
+    if skipped:
+        logger.info(
+            "Skipping k=%s: k must be between 2 and n_customers - 1 = %d",
+            skipped,
+            n_customers - 1,
+        )
+    return usable
+
+
+def _safe_metric(metric, X: np.ndarray, labels: np.ndarray, **kwargs) -> float:
+    """A cluster-quality metric, or NaN when it is undefined (e.g. fewer than 2 clusters)."""
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels > len(labels) - 1:
+        return float("nan")
+    try:
+        return float(metric(X, labels, **kwargs))
+    except ValueError as exc:  # e.g. a silhouette sample that caught a single cluster
+        logger.warning("Metric %s undefined: %s", metric.__name__, exc)
+        return float("nan")
+
+
+def sweep_k(
+    X: np.ndarray,
+    k_values: Iterable[int] = range(2, 11),
+    random_state: int = 42,
+    n_init: int = 10,
+    silhouette_sample_size: int = 10_000,
+) -> pd.DataFrame:
+    """Fit K-Means for each k and collect inertia, silhouette, Davies-Bouldin, Calinski-Harabasz.
+
+    The silhouette is computed on a fixed random sample of ``silhouette_sample_size`` rows so
+    its cost stays flat as the customer base grows (it is quadratic in the rows it sees).
+    """
+    X = np.asarray(X, dtype="float64")
+    rows = []
+    for k in usable_k_values(k_values, len(X)):
+        with single_threaded(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # duplicate points: fewer distinct clusters than k
+            model = KMeans(
+                n_clusters=k, init="k-means++", n_init=n_init, random_state=random_state
+            ).fit(X)
+        labels = model.labels_
+        sample = silhouette_sample_size if len(X) > silhouette_sample_size else None
+        rows.append(
+            {
+                "k": k,
+                "inertia": float(model.inertia_),
+                "silhouette": _safe_metric(
+                    silhouette_score, X, labels, sample_size=sample, random_state=random_state
+                ),
+                "davies_bouldin": _safe_metric(davies_bouldin_score, X, labels),
+                "calinski_harabasz": _safe_metric(calinski_harabasz_score, X, labels),
+            }
+        )
+    if not rows:
+        raise SegmentationInputError(
+            f"No usable k among the requested values for {len(X)} customers; "
+            "k must be between 2 and n_customers - 1."
+        )
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS).astype({"k": "int64"})
+
+
+def _chord_elbow(k: np.ndarray, inertia: np.ndarray) -> int:
+    """Fallback elbow: the point farthest below the straight line from first to last k."""
+    if len(k) < 3 or inertia[0] == inertia[-1]:
+        return int(k[0])
+    x = (k - k[0]) / (k[-1] - k[0])
+    y = (inertia - inertia[-1]) / (inertia[0] - inertia[-1])
+    gap = (1.0 - x) - y  # chord minus curve, both normalized to [0, 1]
+    best = int(np.argmax(gap))
+    return int(k[best]) if gap[best] > 0 else int(k[0])
+
+
+def find_elbow(metrics: pd.DataFrame) -> int:
+    """The elbow of the inertia curve by knee detection (kneed, convex & decreasing).
+
+    Knee detection runs on log(inertia), i.e. on relative reductions: on the raw scale the
+    huge inertia of k=2 flattens the rest of the curve and pulls the knee one k too low.
+    When kneed finds no knee (too few points, or a straight line) fall back to the point
+    farthest below the chord joining the first and last k.
+    """
+    ordered = metrics.sort_values("k")
+    k = ordered["k"].to_numpy(dtype="float64")
+    inertia = ordered["inertia"].to_numpy(dtype="float64")
+    if (inertia > 0).all():
+        inertia = np.log(inertia)
+    if len(k) >= 3 and np.isfinite(inertia).all():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # kneed warns when it finds no knee
+            knee = KneeLocator(k, inertia, curve="convex", direction="decreasing").knee
+        if knee is not None:
+            return round(float(knee))
+    return _chord_elbow(k, inertia)
+
+
+def consensus_ranks(metrics: pd.DataFrame, min_k: int = 3) -> pd.Series:
+    """Mean rank of each candidate k over the three metrics and the elbow (lower is better).
+
+    Candidates are k >= min_k (all k when none qualify). Non-candidates get NaN. A metric
+    that is NaN for a k ranks it last for that metric.
+    """
+    elbow = find_elbow(metrics)
+    candidates = metrics["k"] >= min_k
+    if not candidates.any():
+        candidates = pd.Series(True, index=metrics.index)
+    pool = metrics.loc[candidates]
+    ranks = pd.DataFrame(
+        {
+            "silhouette": pool["silhouette"].rank(ascending=False, method="min"),
+            "davies_bouldin": pool["davies_bouldin"].rank(ascending=True, method="min"),
+            "calinski_harabasz": pool["calinski_harabasz"].rank(ascending=False, method="min"),
+            "elbow": (pool["k"] - elbow).abs().rank(ascending=True, method="min"),
+        }
+    )
+    ranks = ranks.fillna(len(pool))
+    return ranks.mean(axis=1).reindex(metrics.index)
+
+
+def choose_k(metrics: pd.DataFrame, forced_k: int | None = None, min_k: int = 3) -> int:
+    """The k to fit: ``forced_k`` when given, otherwise the best consensus rank.
+
+    Ties go to the k closest to the elbow, then to the smaller k. See the module docstring
+    for the rule. Validation of ``forced_k`` against the number of customers happens where
+    that number is known (``validate_k``).
+    """
+    if forced_k is not None:
+        return int(forced_k)
+    if metrics.empty:
+        raise SegmentationInputError("Cannot choose k from an empty metric sweep.")
+    table = pd.DataFrame(
+        {
+            "k": metrics["k"],
+            "rank": consensus_ranks(metrics, min_k),
+            "elbow_distance": (metrics["k"] - find_elbow(metrics)).abs(),
+        }
+    ).dropna()
+    best = table.sort_values(["rank", "elbow_distance", "k"], kind="mergesort").iloc[0]
+    return int(best["k"])
+
+
+def validate_k(k: int, n_customers: int, var_name: str = "segment_k") -> int:
+    """Check 2 <= k <= n_customers - 1, naming the var to change when it is not."""
+    if not 2 <= int(k) <= n_customers - 1:
+        raise SegmentationInputError(
+            f"{var_name}={k} is not possible with {n_customers} eligible customers: "
+            f"it must be between 2 and {max(n_customers - 1, 2)}. "
+            f"Change the var '{var_name}' or add customers."
+        )
+    return int(k)
+
+
+def mark_choice(metrics: pd.DataFrame, chosen_k: int, min_k: int = 3) -> pd.DataFrame:
+    """Return the sweep with ``mean_rank``, ``is_elbow`` and ``is_chosen`` (exactly one true).
+
+    When ``chosen_k`` was forced outside the sweep, refit is needed first: this raises.
+    """
+    if chosen_k not in set(metrics["k"].tolist()):
+        raise SegmentationInputError(f"k={chosen_k} is not in the metric sweep.")
+    marked = metrics.sort_values("k", kind="mergesort").reset_index(drop=True)
+    elbow = find_elbow(marked)
+    marked["mean_rank"] = consensus_ranks(marked, min_k).astype("float64")
+    marked["is_elbow"] = (marked["k"] == elbow).astype("bool")
+    marked["is_chosen"] = (marked["k"] == chosen_k).astype("bool")
+    return marked

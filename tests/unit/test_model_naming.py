@@ -1,0 +1,148 @@
+"""Naming segments after the personas seed, or after their strongest traits."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segments.model.errors import SegmentationInputError
+from segments.model.naming import (
+    GENERIC_CAMPAIGN,
+    NAMING_COLUMNS,
+    PERSONA_COLUMNS,
+    name_segments,
+    persona_scores,
+    validate_personas,
+)
+from segments.model.prepare import DEFAULT_FEATURES
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "segment_personas.csv"
+
+#: Standardized centroids shaped like the five study personas (columns: DEFAULT_FEATURES).
+STUDY_CENTROIDS = {
+    # recency, orders, revenue, returns, top category, discounts, visits
+    "premium_loyalists": [-1.2, 1.4, 1.4, -0.3, -0.5, -0.6, 1.3],
+    "discount_hunters": [-0.6, 0.4, 0.1, 0.3, -0.4, 1.7, 0.5],
+    "infrequent_buyers": [0.7, -1.3, -1.3, 0.0, 0.0, -0.4, -0.9],
+    "category_specific": [-0.4, 0.0, 0.1, -0.4, 2.0, -0.5, 0.1],
+    "at_risk_dormants": [1.6, 0.5, 0.8, 0.0, -0.4, -0.4, -1.3],
+}
+
+
+@pytest.fixture(scope="module")
+def personas() -> pd.DataFrame:
+    return pd.read_csv(SEED)
+
+
+def centroid_frame(rows: dict[int, list[float]], columns=DEFAULT_FEATURES) -> pd.DataFrame:
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+def test_seed_is_valid_and_holds_the_study_personas(personas):
+    assert list(personas.columns) == PERSONA_COLUMNS
+    checked = validate_personas(personas)
+    assert checked["persona_id"].is_unique and checked["persona_name"].is_unique
+    names = dict(zip(checked["persona_id"], checked["persona_name"], strict=True))
+    assert names["premium_loyalists"] == "Premium Loyalists"
+    assert names["discount_hunters"] == "Discount Hunters"
+    assert names["infrequent_buyers"] == "Infrequent Buyers"
+    assert names["category_specific"] == "Category-Specific"
+    assert names["at_risk_dormants"] == "At-Risk Dormants"
+    assert {"new_customers", "seasonal_shoppers", "occasional_buyers"} <= set(names)
+    campaigns = dict(zip(checked["persona_id"], checked["recommended_campaign"], strict=True))
+    assert "VIP previews" in campaigns["premium_loyalists"]
+    assert "Flash coupon packs" in campaigns["discount_hunters"]
+    assert "We miss you" in campaigns["at_risk_dormants"]
+    assert "newsletters" in campaigns["category_specific"]
+    assert not checked["description"].str.contains("\n").any()
+
+
+def test_study_shaped_centroids_get_their_persona(personas):
+    ids = {10 + i: persona for i, persona in enumerate(STUDY_CENTROIDS)}
+    centroids = centroid_frame({sid: STUDY_CENTROIDS[p] for sid, p in ids.items()})
+    named = name_segments(centroids, personas)
+    assert list(named.columns) == NAMING_COLUMNS
+    assert dict(zip(named["segment_id"], named["persona_id"], strict=True)) == ids
+    assert (named["match_score"] >= 0.25).all()
+    premium = named.set_index("persona_id").loc["premium_loyalists"]
+    assert premium["segment_name"] == "Premium Loyalists"
+    # Deterministic, and independent of the row order of either input.
+    shuffled = name_segments(centroids.iloc[::-1], personas.iloc[::-1])
+    pd.testing.assert_frame_equal(named, shuffled)
+
+
+def test_weak_segment_gets_a_descriptive_name(personas):
+    centroids = centroid_frame(
+        {
+            1: STUDY_CENTROIDS["premium_loyalists"],
+            2: [0.0, 0.2, 0.22, 0.0, 0.0, 0.0, -0.1],
+            3: [-0.22, 0.0, 0.0, 0.05, 0.0, 0.0, -0.2],
+        }
+    )
+    named = name_segments(centroids, personas).set_index("segment_id")
+    assert named.loc[1, "segment_name"] == "Premium Loyalists"
+    assert named.loc[2, "segment_name"] == "High-spend frequent buyers"
+    assert named.loc[3, "segment_name"] == "Recent low-visit buyers"
+    assert pd.isna(named.loc[2, "persona_id"])
+    assert named.loc[2, "recommended_campaign"] == GENERIC_CAMPAIGN
+    assert "net_revenue +0.2 sd" in named.loc[2, "description"]
+    assert named.loc[2, "match_score"] < 0.25
+
+
+def test_names_are_unique(personas):
+    weak = [0.0, 0.2, 0.22, 0.0, 0.0, 0.0, -0.1]
+    named = name_segments(centroid_frame({1: weak, 2: weak, 3: weak}), personas)
+    assert named["segment_name"].tolist() == [
+        "High-spend frequent buyers",
+        "High-spend frequent buyers (2)",
+        "High-spend frequent buyers (3)",
+    ]
+
+
+def test_persona_without_any_trait_in_the_model_cannot_match(personas):
+    centroids = centroid_frame({1: STUDY_CENTROIDS["infrequent_buyers"]})
+    scores = persona_scores(centroids, validate_personas(personas))
+    assert np.isnan(scores.loc[1, "seasonal_shoppers"])  # no seasonality feature
+    # Missing traits count as zero evidence: new customers rely on tenure, which is absent.
+    expected = (-0.7 + 1.3 + 0.0) / 3
+    assert scores.loc[1, "new_customers"] == pytest.approx(expected)
+    seasonal = centroid_frame(
+        {1: [0.1, -0.1, 0.0, 2.0]}, ["recency_days", "order_count", "x", "q4_share"]
+    )
+    assert name_segments(seasonal, personas)["persona_id"].item() == "seasonal_shoppers"
+
+
+def test_monetary_falls_back_to_average_order_value(personas):
+    columns = ["recency_days", "order_count", "average_order_value", "visits_per_month"]
+    centroids = centroid_frame({1: [2.0, 0.0, 1.5, -1.5], 2: [-1.0, 1.5, 1.0, 1.5]}, columns)
+    named = name_segments(centroids, personas)
+    assert named["persona_id"].tolist() == ["at_risk_dormants", "premium_loyalists"]
+
+
+def test_priority_breaks_exact_ties():
+    base = {column: 0 for column in PERSONA_COLUMNS[5:]}
+    personas = pd.DataFrame(
+        [
+            {"persona_id": "b", "persona_name": "B", "description": "b", "priority": 2,
+             "recommended_campaign": "b", **base, "rule_discounts": 1},
+            {"persona_id": "a", "persona_name": "A", "description": "a", "priority": 1,
+             "recommended_campaign": "a", **base, "rule_discounts": 1},
+        ]
+    )  # fmt: skip
+    named = name_segments(centroid_frame({1: [0, 0, 0, 0, 0, 1.0, 0]}), personas)
+    assert named["persona_id"].item() == "a"
+
+
+def test_without_personas_every_segment_is_described():
+    named = name_segments(centroid_frame({1: STUDY_CENTROIDS["discount_hunters"]}), None)
+    assert named["segment_name"].item() == "Discount-driven recent buyers"
+    assert pd.isna(named["persona_id"].item())
+
+
+def test_invalid_personas_are_rejected(personas):
+    broken = personas.assign(rule_visits=personas["rule_visits"].replace(1, 2))
+    with pytest.raises(SegmentationInputError, match="must be -1, 0 or 1"):
+        name_segments(centroid_frame({1: STUDY_CENTROIDS["discount_hunters"]}), broken)
+    with pytest.raises(SegmentationInputError, match="lacks column"):
+        validate_personas(personas.drop(columns="priority"))

@@ -1,0 +1,99 @@
+"""Choosing k: the sweep, the elbow and the consensus rule on planted structure."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segments.model.errors import SegmentationInputError
+from segments.model.selection import (
+    METRIC_COLUMNS,
+    choose_k,
+    find_elbow,
+    mark_choice,
+    sweep_k,
+    validate_k,
+)
+from segments.model.synthetic import planted_blobs
+
+PLANTED = {
+    3: ([0.30, 0.50, 0.20], [0.8, 1.3, 1.0]),
+    4: ([0.20, 0.35, 0.25, 0.20], [0.7, 1.2, 1.0, 0.9]),
+    5: ([0.12, 0.25, 0.30, 0.18, 0.15], [0.6, 1.0, 1.4, 0.8, 1.2]),
+}
+
+
+def nested_groups(seed: int = 0, n: int = 600) -> np.ndarray:
+    """Two far-apart groups, each made of two nearby blobs: the silhouette peaks at k=2."""
+    rng = np.random.default_rng(seed)
+    centers = [
+        np.array([sign * 10.0, side * 2.5, 0, 0, 0, 0, 0]) for sign in (-1, 1) for side in (-1, 1)
+    ]
+    return np.vstack([rng.normal(center, 1.0, size=(n // 4, 7)) for center in centers])
+
+
+@pytest.mark.parametrize("groups", [3, 4, 5])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_planted_groups_give_their_k(groups, seed):
+    shares, spreads = PLANTED[groups]
+    X, _ = planted_blobs(600, shares, spreads, n_features=7, separation=8.0, random_state=seed)
+    metrics = sweep_k(X, n_init=5)
+    assert list(metrics.columns) == METRIC_COLUMNS
+    assert metrics["k"].tolist() == list(range(2, 11))
+    assert choose_k(metrics) == groups
+
+
+def test_silhouette_peak_at_two_does_not_win():
+    metrics = sweep_k(nested_groups(), n_init=5)
+    assert metrics.loc[metrics["silhouette"].idxmax(), "k"] == 2  # the trap is there
+    assert choose_k(metrics) >= 3
+    assert choose_k(metrics, min_k=2) == 2  # and it is min_k that avoids it
+
+
+def test_mark_choice_flags_exactly_one_chosen_and_one_elbow():
+    X, _ = planted_blobs(400, *PLANTED[4], random_state=1, separation=8.0)
+    metrics = sweep_k(X, n_init=3)
+    k = choose_k(metrics)
+    marked = mark_choice(metrics, k)
+    assert marked["is_chosen"].sum() == 1
+    assert marked["is_elbow"].sum() == 1
+    assert marked.loc[marked["is_chosen"], "k"].item() == k
+    assert marked["is_chosen"].dtype == bool
+    assert np.isnan(marked.loc[marked["k"] == 2, "mean_rank"]).all()  # below min_k
+
+
+def test_forced_k_overrides_the_rule_and_is_validated():
+    X, _ = planted_blobs(300, *PLANTED[3], random_state=2, separation=8.0)
+    metrics = sweep_k(X, k_values=range(2, 7), n_init=3)
+    assert choose_k(metrics, forced_k=6) == 6
+    assert validate_k(6, 300) == 6
+    with pytest.raises(SegmentationInputError, match=r"segment_k=12 .* 10 eligible customers"):
+        validate_k(12, 10)
+    with pytest.raises(SegmentationInputError, match="between 2 and"):
+        validate_k(1, 10)
+
+
+def test_k_above_n_minus_one_is_dropped_with_a_log_line(caplog):
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    with caplog.at_level(logging.INFO, logger="segments.model.selection"):
+        metrics = sweep_k(X, k_values=range(2, 11), n_init=2)
+    assert metrics["k"].tolist() == [2, 3, 4, 5]
+    assert "Skipping k=[6, 7, 8, 9, 10]" in caplog.text
+
+
+def test_silhouette_uses_a_bounded_sample():
+    X, _ = planted_blobs(3000, *PLANTED[3], random_state=3, separation=8.0)
+    small = sweep_k(X, k_values=[3], n_init=2, silhouette_sample_size=200)
+    again = sweep_k(X, k_values=[3], n_init=2, silhouette_sample_size=200)
+    assert small["silhouette"].item() == again["silhouette"].item()  # fixed sample: repeatable
+    assert 0.5 < small["silhouette"].item() <= 1
+
+
+def test_elbow_falls_back_when_kneed_finds_none():
+    straight = pd.DataFrame({"k": [2, 3, 4, 5], "inertia": [40.0, 30.0, 20.0, 10.0]})
+    assert find_elbow(straight) == 2
+    two_points = pd.DataFrame({"k": [2, 3], "inertia": [10.0, 5.0]})
+    assert find_elbow(two_points) == 2
+    bent = pd.DataFrame({"k": [2, 3, 4, 5, 6, 7], "inertia": [100.0, 40, 12, 11, 10, 9]})
+    assert find_elbow(bent) == 4
