@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,27 @@ ONLINE_RETAIL = SHARED_DATA / "online_retail" / "online_retail.csv.gz"
 
 def run_dbt(args: Sequence[str], database: Path, vars: dict | None = None) -> dbtRunnerResult:
     """Invoke dbt in-process against `database`; raise if the command did not succeed."""
+    result = invoke_dbt(args, database, vars)
+    if result.exception is not None:
+        raise result.exception
+    if not result.success:
+        raise AssertionError("dbt " + " ".join(args) + " failed:\n" + failure_text(result))
+    return result
+
+
+def failure_text(result: dbtRunnerResult) -> str:
+    """The error messages of a dbt invocation, one per failed node."""
+    if result.exception is not None:
+        return str(result.exception)
+    return "\n".join(
+        f"{r.node.unique_id}: {r.status} {r.message}"
+        for r in (result.result or [])
+        if str(r.status) not in ("success", "pass", "skipped")
+    )
+
+
+def invoke_dbt(args: Sequence[str], database: Path, vars: dict | None = None) -> dbtRunnerResult:
+    """Invoke dbt in-process against `database` and return its result, failed or not."""
     os.environ["DBT_DUCKDB_PATH"] = str(database)
     os.environ["DO_NOT_TRACK"] = "1"
     target_path = database.parent / f"target_{database.stem}"
@@ -33,29 +55,14 @@ def run_dbt(args: Sequence[str], database: Path, vars: dict | None = None) -> db
         str(database.parent / "logs"),
     ]
     if vars:
-        cli_args += ["--vars", _yaml_vars(vars)]
+        cli_args += ["--vars", json.dumps(vars)]
     cwd = os.getcwd()
     os.chdir(PROJECT_DIR)
     try:
         result = dbtRunner().invoke(cli_args)
     finally:
         os.chdir(cwd)
-    if result.exception is not None:
-        raise result.exception
-    if not result.success:
-        failures = [
-            f"{r.node.unique_id}: {r.status} {r.message}"
-            for r in (result.result or [])
-            if str(r.status) not in ("success", "pass", "skipped")
-        ]
-        raise AssertionError("dbt " + " ".join(args) + " failed:\n" + "\n".join(failures))
     return result
-
-
-def _yaml_vars(vars: dict) -> str:
-    import json
-
-    return json.dumps(vars)
 
 
 def query(database: Path, sql: str) -> list[tuple]:
@@ -69,3 +76,9 @@ def scalar(database: Path, sql: str):
     rows = query(database, sql)
     assert len(rows) == 1 and len(rows[0]) == 1, rows
     return rows[0][0]
+
+
+def execute(database: Path, sql: str) -> None:
+    """Run a statement that returns nothing (COPY, CREATE ...) against the database."""
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(sql)

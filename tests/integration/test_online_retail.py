@@ -15,16 +15,16 @@ def test_published_line_and_customer_counts(online_retail_db):
     assert (
         scalar(
             online_retail_db,
-            f"select count(distinct \"CustomerID\") from {raw} where \"CustomerID\" <> ''",
+            f'select count(distinct "CustomerID") from {raw} where "CustomerID" <> \'\'',
         )
         == 4_372
     )
     assert scalar(online_retail_db, f'select count(*) from {raw} where "CustomerID" is null') == (
         135_080
     )
-    assert scalar(online_retail_db, f"select count(*) from {raw} where \"InvoiceNo\" like 'C%'") == (
-        9_288
-    )
+    assert scalar(
+        online_retail_db, f"select count(*) from {raw} where \"InvoiceNo\" like 'C%'"
+    ) == (9_288)
 
 
 def test_staged_lines_keep_the_published_facts(online_retail_db):

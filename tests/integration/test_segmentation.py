@@ -1,0 +1,169 @@
+"""The segmentation on the bundled sample: planted personas recovered, named, reproducible,
+stable across a retrain, scored in SQL exactly as the library assigns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from segments.model.pipeline import SegmentationConfig, build_training_assignments
+
+from .dbt_project_runner import PROJECT_DIR, execute, query, run_dbt, scalar
+
+pytestmark = pytest.mark.integration
+
+PERSONAS = PROJECT_DIR / "seeds" / "sample" / "customer_personas.csv.gz"
+FIVE_PERSONAS = {
+    "Premium Loyalists",
+    "Discount Hunters",
+    "Infrequent Buyers",
+    "Category-Specific",
+    "At-Risk Dormants",
+}
+
+
+def frame(database: Path, sql: str) -> pd.DataFrame:
+    import duckdb
+
+    with duckdb.connect(str(database)) as connection:
+        return connection.sql(sql).df()
+
+
+def test_chosen_k_is_the_number_of_planted_personas(sample_db):
+    chosen = query(sample_db, "select k from segmentation.segment_k_selection where is_chosen")
+    assert chosen == [(5,)]
+    swept = [k for (k,) in query(sample_db, "select k from segmentation.segment_k_selection")]
+    assert sorted(swept) == list(range(2, 11))
+
+
+def test_segments_recover_the_personas(sample_db):
+    assigned = frame(sample_db, "select customer_id, segment_id from customer_segment_scores")
+    truth = pd.read_csv(PERSONAS, dtype=str)
+    joined = assigned.merge(truth, on="customer_id", validate="one_to_one")
+    joined = joined[joined["persona"].isin(FIVE_PERSONAS)]
+    assert len(joined) > 2_800
+    assert adjusted_rand_score(joined["persona"], joined["segment_id"]) >= 0.9
+
+
+def test_each_segment_is_named_after_its_persona(sample_db):
+    named = frame(
+        sample_db,
+        """
+        select scores.segment_id, definitions.segment_name, scores.customer_id
+        from customer_segment_scores as scores
+        inner join segmentation.segment_definitions as definitions
+            on scores.segment_id = definitions.segment_id
+        """,
+    )
+    truth = pd.read_csv(PERSONAS, dtype=str)
+    joined = named.merge(truth, on="customer_id")
+    majority = joined.groupby("segment_name")["persona"].agg(lambda s: s.mode().iloc[0])
+    assert set(majority.index) == FIVE_PERSONAS
+    assert (majority.index == majority.to_numpy()).all()
+    campaigns = query(
+        sample_db,
+        "select count(*) from segmentation.segment_definitions"
+        " where recommended_campaign is null or description is null",
+    )
+    assert campaigns == [(0,)]
+
+
+def test_every_active_customer_is_scored_once_and_inactive_ones_not(sample_db):
+    active = scalar(sample_db, "select count(*) from customer_features where is_active")
+    scored = scalar(sample_db, "select count(distinct customer_id) from customer_segment_scores")
+    rows = scalar(sample_db, "select count(*) from customer_segment_scores")
+    assert active == scored == rows
+    inactive_scored = scalar(
+        sample_db,
+        "select count(*) from customer_segment_scores inner join customer_features"
+        " using (customer_id) where not is_active",
+    )
+    assert inactive_scored == 0
+
+
+def test_sql_scoring_matches_the_library(sample_db):
+    """SQL replays the stored transforms and centroids: same segment as scikit-learn's model."""
+    training = frame(
+        sample_db, "select * from intermediate.int_segment_training_sample order by customer_id"
+    )
+    transforms = frame(sample_db, "select * from segmentation.segment_transforms")
+    centroids = frame(
+        sample_db,
+        "select model_version, segment_id, feature_name, centroid_value, variance, weight"
+        " from segmentation.segment_model_current",
+    )
+    python_side = build_training_assignments(training, transforms, centroids, SegmentationConfig())
+    sql_side = frame(sample_db, "select customer_id, segment_id from customer_segment_scores")
+    joined = python_side.merge(sql_side, on="customer_id", suffixes=("_python", "_sql"))
+    assert len(joined) == len(training)
+    assert (joined["segment_id_python"] == joined["segment_id_sql"]).all()
+
+
+def test_quality_and_stability_are_reported(sample_db):
+    metrics = dict(
+        query(sample_db, "select metric_name, metric_value from segmentation.segment_validation")
+    )
+    assert metrics["k"] == 5
+    assert metrics["ward_adjusted_rand_index"] >= 0.8
+    assert 0 < metrics["silhouette"] <= 1
+    stability = query(
+        sample_db,
+        "select min(stability_jaccard), count(*) filter (where stability_class = 'stable')"
+        " from segmentation.segment_definitions",
+    )[0]
+    assert stability[0] >= 0.75 and stability[1] == 5
+    pca_points = scalar(sample_db, "select count(*) from segmentation.segment_pca_projection")
+    assert 0 < pca_points <= 5_000
+
+
+def test_two_builds_give_byte_identical_segment_tables(sample_db, tmp_path):
+    second = tmp_path / "again.duckdb"
+    run_dbt(["build"], second)
+    for table in (
+        "customer_segment_scores",
+        "segmentation.segment_definitions",
+        "segmentation.segment_model_current",
+        "segmentation.segment_k_selection",
+    ):
+        export = f"copy (select * from {table} order by all) to '{{path}}' (format csv)"
+        first_csv, second_csv = tmp_path / "first.csv", tmp_path / "second.csv"
+        execute(sample_db, export.format(path=first_csv))
+        execute(second, export.format(path=second_csv))
+        assert first_csv.read_bytes() == second_csv.read_bytes(), table
+
+
+def test_retrain_a_month_later_keeps_segment_ids(tmp_path):
+    """Fit as of 2025-12-01, then refit on the full sample (one more month): customers with no
+    order in December keep their segment id (>= 95%)."""
+    database = tmp_path / "retrain.duckdb"
+    run_dbt(["build"], database, vars={"as_of_date": "2025-12-01"})
+    before = frame(database, "select customer_id, segment_id from customer_segment_scores")
+    names_before = dict(
+        query(database, "select segment_id, segment_name from segmentation.segment_definitions")
+    )
+    run_dbt(["build"], database)
+    after = frame(database, "select customer_id, segment_id from customer_segment_scores")
+    names_after = dict(
+        query(database, "select segment_id, segment_name from segmentation.segment_definitions")
+    )
+    december_buyers = {
+        customer_id
+        for (customer_id,) in query(
+            database,
+            "select distinct customer_id from intermediate.int_order_lines_accepted"
+            " where ordered_at >= '2025-12-01'",
+        )
+    }
+    joined = before.merge(after, on="customer_id", suffixes=("_before", "_after"))
+    unchanged = joined[~joined["customer_id"].isin(december_buyers)]
+    assert len(unchanged) > 1_000
+    kept = (unchanged["segment_id_before"] == unchanged["segment_id_after"]).mean()
+    assert kept >= 0.95
+    assert names_before == names_after
+    versions = scalar(
+        database, "select count(distinct model_version) from segmentation.segment_model_history"
+    )
+    assert versions == 2
