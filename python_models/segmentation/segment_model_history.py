@@ -11,7 +11,9 @@ def model(dbt, session):
         incremental_strategy="delete+insert",
         unique_key="model_version",
     )
-    config = segmentation_config(dbt, dbt.ref("int_analysis_window"))
+    config = segmentation_config(
+        dbt.config.meta_get("segmentation_vars"), dbt.ref("int_analysis_window")
+    )
     history = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
     return model_history_rows(
         dbt.ref("int_segment_training_sample"),

@@ -6,7 +6,9 @@ from segments.model.pipeline import build_pca
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    config = segmentation_config(dbt, dbt.ref("int_analysis_window"))
+    config = segmentation_config(
+        dbt.config.meta_get("segmentation_vars"), dbt.ref("int_analysis_window")
+    )
     return build_pca(
         dbt.ref("int_segment_training_sample"),
         dbt.ref("segment_transforms"),

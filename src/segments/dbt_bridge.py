@@ -6,6 +6,7 @@ frame. Nothing here does maths.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -24,10 +25,13 @@ HISTORY_COLUMNS = (
 )
 
 
-def segmentation_config(dbt: Any, analysis_window: Any = None) -> SegmentationConfig:
-    """The run's SegmentationConfig: the vars rendered into the model's meta, plus the
-    as_of_date of the analysis window (so model versions follow the data's date)."""
-    values = dict((dbt.config.get("meta") or {}).get("segmentation_vars") or {})
+def segmentation_config(
+    segmentation_vars: Mapping[str, Any] | None, analysis_window: Any = None
+) -> SegmentationConfig:
+    """The run's SegmentationConfig: the vars rendered into the model's meta (dbt passes a
+    Python model only the config keys its own file names, hence the argument), plus the
+    as_of_date of the analysis window, so model versions follow the data's date."""
+    values = dict(segmentation_vars or {})
     window = as_frame(analysis_window)
     if window is not None and len(window):
         values["as_of_date"] = str(window["as_of_date"].iloc[0])

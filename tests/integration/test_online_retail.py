@@ -112,3 +112,28 @@ def test_features_on_real_data(online_retail_db):
         " from customer_features",
     )[0]
     assert nulls == (0, 0, 0)
+
+
+def test_segmentation_on_real_data(online_retail_db):
+    chosen = query(
+        online_retail_db, "select k from segmentation.segment_k_selection where is_chosen"
+    )
+    assert len(chosen) == 1 and 3 <= chosen[0][0] <= 8
+    segments = query(
+        online_retail_db,
+        "select segment_name, stability_jaccard, stability_class"
+        " from segmentation.segment_definitions",
+    )
+    assert len(segments) == chosen[0][0]
+    assert all(name for name, _, _ in segments)
+    assert all(0 <= jaccard <= 1 and label for _, jaccard, label in segments)
+    # Features the file cannot support were dropped from the model, not faked.
+    features = {
+        f
+        for (f,) in query(
+            online_retail_db, "select feature_name from segmentation.segment_transforms"
+        )
+    }
+    assert features == {"recency_days", "order_count", "net_revenue", "return_rate"}
+    active = scalar(online_retail_db, "select count(*) from customer_features where is_active")
+    assert scalar(online_retail_db, "select count(*) from customer_segment_scores") == active
