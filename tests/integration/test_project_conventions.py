@@ -1,0 +1,77 @@
+"""Project checks from the manifest: every model documented, keyed and fully described."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .dbt_project_runner import query
+
+pytestmark = pytest.mark.integration
+
+KEY_TESTS = {"unique", "unique_combination_of_columns"}
+#: Columns whose set follows the data (one per top category, one per segment).
+DYNAMIC_COLUMN_PREFIXES = ("category_share_", "net_revenue_segment_")
+
+
+@pytest.fixture(scope="module")
+def manifest(sample_db):
+    path = sample_db.parent / f"target_{sample_db.stem}" / "manifest.json"
+    return json.loads(path.read_text())
+
+
+def project_models(manifest):
+    return {
+        node_id: node
+        for node_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["package_name"] == "customer_segments"
+    }
+
+
+def test_every_model_has_a_description(manifest):
+    missing = [
+        node["name"] for node in project_models(manifest).values() if not node["description"]
+    ]
+    assert missing == []
+
+
+def test_every_model_has_a_primary_key_test(manifest):
+    keyed = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        name = (node.get("test_metadata") or {}).get("name")
+        if name in KEY_TESTS:
+            keyed.update(node["depends_on"]["nodes"])
+    unkeyed = [
+        node["name"] for node_id, node in project_models(manifest).items() if node_id not in keyed
+    ]
+    assert unkeyed == []
+
+
+def test_every_built_column_is_documented(manifest, sample_db):
+    """Columns in the warehouse match the documented columns (dynamic category shares aside)."""
+    problems = []
+    for node in project_models(manifest).values():
+        if not node["config"].get("enabled", True):
+            continue
+        documented = {name.lower() for name, col in node["columns"].items() if col["description"]}
+        built = {
+            name.lower()
+            for (name,) in query(
+                sample_db,
+                "select column_name from information_schema.columns"
+                f" where table_schema = '{node['schema']}' and table_name = '{node['alias']}'",
+            )
+        }
+        if not built:
+            problems.append(f"{node['name']}: not built")
+            continue
+        undocumented = {c for c in built - documented if not c.startswith(DYNAMIC_COLUMN_PREFIXES)}
+        if undocumented:
+            problems.append(f"{node['name']}: undocumented {sorted(undocumented)}")
+        stale = documented - built
+        if stale:
+            problems.append(f"{node['name']}: documented but not built {sorted(stale)}")
+    assert problems == []
