@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 
+import duckdb
 import pandas as pd
 import pytest
+
+from segments.model.pipeline import SegmentationConfig, build_training_assignments
 
 from .dbt_project_runner import PROJECT_DIR, failure_text, invoke_dbt, query, run_dbt, scalar
 
@@ -104,3 +107,22 @@ def test_gaussian_mixture_scores_in_sql_with_probabilities(tmp_path):
     )[0]
     assert nulls == 0 and 0.2 <= low <= high <= 1.0
     assert scalar(database, "select count(distinct segment_id) from customer_segment_scores") == 5
+    # SQL scores the mixture exactly as the library does (diagonal Gaussian posterior).
+    with duckdb.connect(str(database)) as connection:
+        training = connection.sql(
+            "select * from intermediate.int_segment_training_sample order by customer_id"
+        ).df()
+        transforms = connection.sql("select * from segmentation.segment_transforms").df()
+        centroids = connection.sql(
+            "select model_version, segment_id, feature_name, centroid_value, variance, weight"
+            " from segmentation.segment_model_current"
+        ).df()
+        sql_side = connection.sql(
+            "select customer_id, segment_id from customer_segment_scores"
+        ).df()
+    python_side = build_training_assignments(
+        training, transforms, centroids, SegmentationConfig(algorithm="gmm")
+    )
+    joined = python_side.merge(sql_side, on="customer_id", suffixes=("_python", "_sql"))
+    assert len(joined) == len(training)
+    assert (joined["segment_id_python"] == joined["segment_id_sql"]).mean() > 0.999
