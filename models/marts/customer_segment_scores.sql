@@ -62,12 +62,14 @@ standardized as (
             case
                 when transforms.log_transform
                     then ln(1 + greatest(
-                        coalesce(features_long.feature_value,
-                            transforms.fill_value),
+                        coalesce(
+                            features_long.feature_value, transforms.fill_value
+                        ),
                         coalesce(transforms.clip_lower, -1e300)
                     ))
-                else coalesce(features_long.feature_value,
-                    transforms.fill_value)
+                else coalesce(
+                    features_long.feature_value, transforms.fill_value
+                )
             end - transforms.center
         ) / transforms.scale as feature_z
     from features_long
@@ -138,8 +140,8 @@ final as (
     select
         best.customer_id,
         best.model_version,
-        best.segment_id,
-        second_best.segment_id as second_segment_id,
+        cast(best.segment_id as integer) as segment_id,
+        cast(second_best.segment_id as integer) as second_segment_id,
         round(sqrt(best.squared_distance), 6) as distance_to_centroid,
         round(
             sqrt(second_best.squared_distance) - sqrt(best.squared_distance), 6
