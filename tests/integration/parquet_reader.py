@@ -10,6 +10,7 @@ never opens the database before that, so it cannot take the lock ahead of dbt.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import time
@@ -17,15 +18,22 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-
-COUNT_SQL = "select count(*) from read_parquet(?)"
+import pyarrow.parquet as pq
 
 
 def read_once(path: Path) -> dict:
-    """Read one file with pandas and with DuckDB; the row count they agree on."""
-    frame = pd.read_parquet(path)
+    """Read one file with pandas and with DuckDB; the row count they agree on.
+
+    Both parse the same bytes, read through one open handle, so a replacement between the two
+    reads (which os.replace makes atomic, and which is fine) is not mistaken for a torn file.
+    """
+    with path.open("rb") as handle:
+        data = handle.read()
+    frame = pd.read_parquet(io.BytesIO(data))
+    arrow_table = pq.read_table(io.BytesIO(data))
     with duckdb.connect() as connection:
-        (count,) = connection.execute(COUNT_SQL, [str(path)]).fetchone()
+        connection.register("exported", arrow_table)
+        (count,) = connection.execute("select count(*) from exported").fetchone()
     if count != len(frame):
         raise AssertionError(f"{path.name}: pandas read {len(frame)} rows, duckdb {count}")
     if path.stem == "customer_segments" and frame["customer_id"].duplicated().any():
