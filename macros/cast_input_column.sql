@@ -15,9 +15,12 @@
         'numeric': dbt.type_numeric(),
         'boolean': dbt.type_boolean(),
     } -%}
-    {%- set sql_type = sql_types[logical_type] -%}
-    {%- if source_column is none -%}
+    {%- set sql_type = sql_types.get(logical_type, dbt.type_string()) -%}
+    {%- if source_column is none
+        or (logical_type == 'raw_text' and not source_column.is_string()) -%}
         cast(null as {{ sql_type }})
+    {%- elif logical_type == 'raw_text' -%}
+        nullif(trim({{ name }}), '')
     {%- elif source_column.is_string() -%}
         {%- set value = 'nullif(trim(' ~ name ~ "), '')" -%}
         {%- if logical_type == 'string' -%}

@@ -67,11 +67,11 @@ typed as (
             as category,
         {{ cast_input_column(columns.country, 'string', 'country') }}
             as country,
-        {{ cast_input_column(columns.ordered_at, 'string', 'ordered_at') }}
+        {{ cast_input_column(columns.ordered_at, 'raw_text', 'ordered_at') }}
             as ordered_at_text,
-        {{ cast_input_column(columns.quantity, 'string', 'quantity') }}
+        {{ cast_input_column(columns.quantity, 'raw_text', 'quantity') }}
             as quantity_text,
-        {{ cast_input_column(columns.unit_price, 'string', 'unit_price') }}
+        {{ cast_input_column(columns.unit_price, 'raw_text', 'unit_price') }}
             as unit_price_text,
         {{ cast_input_column(columns.quantity, 'numeric', 'quantity') }}
             as quantity,

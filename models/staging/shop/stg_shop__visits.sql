@@ -3,7 +3,12 @@
     optional visits input; repeated rows are counted, not kept twice.
     Rows with no customer id or an unparseable timestamp are kept with a
     null there and a false is_valid, so their count stays visible.
+    Materialized as a table: visits are the largest input (about 100 per
+    customer) and several models and tests read them; a view would repeat
+    the scan and the hashing for each.
 #}
+{{ config(materialized='table') }}
+
 {%- set columns = resolve_input_columns('visits', source('shop', 'visits')) -%}
 
 with
