@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: build test lint format unit integration sample docs bench-smoke clean
+.PHONY: build test lint format unit integration sample docs bench-smoke clean browser venv
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,19 @@ venv: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/dbt build
+	$(BIN)/segments report --out output/report
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser
 	$(BIN)/pytest
+
+# Chromium for the report's browser test (tests/integration/test_report.py), from Debian's
+# packages. Without root or apt-get it is not installed and that test is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && apt-get update -qq \
+	       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium not installed (needs root and apt-get): the browser test will be skipped"
 
 # The dbt templater compiles every model, and compiling reads the warehouse
 # (input columns, top categories): build the inputs and the category ranking

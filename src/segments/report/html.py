@@ -1,0 +1,355 @@
+"""The self-contained HTML report: plotly.js inlined once, every chart a div, print CSS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from segments.report import charts, shaping
+from segments.report.data import ReportData
+from segments.report.palette import segment_colour
+from segments.report.template import CSS, TEMPLATE
+from segments.report.traits import (
+    FEATURES,
+    PROFILE_FEATURES,
+    format_number,
+    segment_traits,
+    stability_in_words,
+)
+
+TITLE = "Customer segments"
+EMPTY_CELL = "\u2013"
+PLOT_CONFIG = {"displayModeBar": False, "responsive": False}
+#: Rows of the country table before the rest is added up as "Other".
+TOP_COUNTRIES = 12
+#: Months shown in the monthly table (the workbook has them all).
+RECENT_MONTHS = 12
+
+
+def chart_figures(data: ReportData, currency: str = "") -> dict[str, object]:
+    """name -> plotly figure, for the charts the data supports, in page order."""
+    figures: dict[str, object] = {
+        "sizes": charts.sizes_chart(data),
+        "shares": charts.shares_chart(data),
+    }
+    if not data.zscores.empty:
+        figures["heatmap"] = charts.heatmap_chart(data, currency)
+    if data.pca is not None and not data.pca.empty:
+        figures["pca"] = charts.pca_chart(data)
+    if data.k_selection is not None and not data.k_selection.empty:
+        figures["elbow"] = charts.elbow_chart(data.k_selection)
+        figures["quality"] = charts.quality_chart(data.k_selection)
+    return figures
+
+
+def render_report(data: ReportData, currency: str = "") -> str:
+    """The report as one HTML string that works offline."""
+    figures = chart_figures(data, currency)
+    chart_html = {
+        name: f'<div class="chart" data-chart="{name}">'
+        + pio.to_html(
+            figure,
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=f"chart-{name}",
+            config=PLOT_CONFIG,
+        )
+        + "</div>"
+        for name, figure in figures.items()
+    }
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = environment.from_string(TEMPLATE)
+    sections = [
+        {"id": "overview", "title": "Overview"},
+        {"id": "segments", "title": "Segments"},
+        {"id": "profiles", "title": "Profiles"},
+    ]
+    pivots = pivot_tables(data, currency)
+    if pivots:
+        sections.append({"id": "summaries", "title": "Summaries"})
+    if "elbow" in chart_html:
+        sections.append({"id": "diagnostics", "title": "Diagnostics"})
+    kpis = data.kpis
+    return template.render(
+        title=TITLE,
+        css=CSS,
+        plotly_js=get_plotlyjs(),
+        source=data.source,
+        source_label=data.source_label,
+        currency=currency,
+        kpis={**kpis, "as_of_date": kpis.get("as_of_date") or "n/a"},
+        kpi_tiles=kpi_tiles(kpis, currency),
+        summary_sentence=summary_sentence(data),
+        sections=sections,
+        charts=_ChartSlots(chart_html),
+        cards=segment_cards(data, currency),
+        pivots=pivots,
+        diagnostics=diagnostics_in_words(data.validation),
+        pca_note=pca_note(data.validation),
+    )
+
+
+class _ChartSlots(dict):
+    """Chart HTML by name; a chart the data does not support renders as nothing."""
+
+    def __getattr__(self, name: str) -> str:
+        return self.get(name, "")
+
+
+def write_report(data: ReportData, path: Path, currency: str = "") -> Path:
+    """Render and write the report; returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(data, currency), encoding="utf-8")
+    return path
+
+
+def kpi_tiles(kpis: dict[str, object], currency: str = "") -> list[dict[str, str]]:
+    """The six headline numbers with their labels."""
+    customers = int(kpis["customers"])
+    active = int(kpis["active_customers"])
+    share = f" ({active / customers:.0%})" if customers else ""
+    return [
+        {"value": f"{customers:,}", "label": "customers"},
+        {"value": f"{active:,}{share}", "label": "active customers (segmented)"},
+        {"value": str(kpis["segments"]), "label": "segments"},
+        {
+            "value": format_number(float(kpis["net_revenue"]), "money", currency),
+            "label": "net revenue, all customers",
+        },
+        {"value": str(kpis.get("as_of_date") or "n/a"), "label": "as-of date"},
+        {"value": str(kpis.get("model_version") or "n/a"), "label": "model version"},
+    ]
+
+
+def summary_sentence(data: ReportData) -> str:
+    """One sentence naming the biggest segment and the one with the largest revenue share."""
+    active = data.active_profiles
+    if active.empty:
+        return "No active customers: nothing was segmented."
+    largest = active.loc[active["customer_count"].idxmax()]
+    richest = active.loc[active["revenue_share"].idxmax()]
+    text = (
+        f"{len(active)} segments. The largest is {largest['segment_name']} "
+        f"({largest['customer_share']:.0%} of customers); "
+        f"{richest['segment_name']} bring in the most: {richest['revenue_share']:.0%} of net "
+        f"revenue from {richest['customer_share']:.0%} of customers."
+    )
+    return text
+
+
+def segment_cards(data: ReportData, currency: str = "") -> list[dict[str, object]]:
+    """One card per segment, active segments in id order then the inactive customers."""
+    cards = []
+    overall = data.means.loc["all"] if "all" in data.means.index else pd.Series(dtype=float)
+    rows = list(data.active_profiles.itertuples(index=False))
+    rows += list(
+        data.profiles[data.profiles["segment_id"] == shaping.INACTIVE_SEGMENT_ID].itertuples(
+            index=False
+        )
+    )
+    for row in rows:
+        segment_id = int(row.segment_id)
+        inactive = segment_id == shaping.INACTIVE_SEGMENT_ID
+        traits: list[str] = []
+        has_zscores = not data.zscores.empty and segment_id in data.zscores.index
+        if has_zscores and not inactive:
+            traits = segment_traits(
+                data.zscores.loc[segment_id], data.means.loc[segment_id], overall, currency
+            )
+            if not traits:
+                traits = ["close to the average customer on every measure"]
+        size = (
+            f"{int(row.customer_count):,} customers ({row.customer_share:.0%} of all) · "
+            f"{format_number(float(row.net_revenue), 'money', currency)} net revenue "
+            f"({row.revenue_share:.0%} of the total)"
+        )
+        cards.append(
+            {
+                "segment_id": segment_id,
+                "name": row.segment_name,
+                "colour": segment_colour(segment_id),
+                "inactive": inactive,
+                "size": size,
+                "description": _text(getattr(row, "description", None)),
+                "traits": traits,
+                # Without customer-level features (Parquet marts): the profile's averages.
+                "averages": None if has_zscores else profile_averages(row._asdict(), currency),
+                "top_categories": _text(getattr(row, "top_categories", None)),
+                "campaign": _text(getattr(row, "recommended_campaign", None)),
+                "stability": None
+                if inactive
+                else stability_in_words(
+                    getattr(row, "stability_class", None), getattr(row, "stability_jaccard", None)
+                ),
+            }
+        )
+    return cards
+
+
+def profile_averages(profile: dict[str, object], currency: str = "") -> str | None:
+    """The segment's averages from its profile (<feature>_mean columns) in words, e.g.
+    "last order 190 days ago; 2.0 orders to date"; None when the profile has none."""
+    parts = []
+    for feature in PROFILE_FEATURES:
+        value = profile.get(f"{feature}_mean")
+        spec = FEATURES.get(feature)
+        if spec is None or value is None or pd.isna(value):
+            continue
+        parts.append(spec.template.format(value=format_number(float(value), spec.kind, currency)))
+    return "; ".join(parts) or None
+
+
+def _text(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class PivotSpec:
+    """How one summary mart is shown: rows, the value in the cells and its kind."""
+
+    key: str
+    title: str
+    dimension: str
+    value: str
+    kind: str
+    note: str
+    top: int | None = None
+    recent: int | None = None
+
+
+PIVOTS = (
+    PivotSpec(
+        "country",
+        "Customers by country",
+        "country",
+        "customer_count",
+        "count",
+        f"Customers per country and segment; countries after the top {TOP_COUNTRIES} are "
+        "added up as Other.",
+        top=TOP_COUNTRIES,
+    ),
+    PivotSpec(
+        "category",
+        "Spend by product category",
+        "category",
+        "purchased_amount",
+        "money",
+        "Purchases per product category and segment, net of discounts (returns not deducted).",
+    ),
+    PivotSpec(
+        "month",
+        "Net revenue by month",
+        "month_start_date",
+        "net_revenue",
+        "money",
+        f"Net revenue per calendar month and segment (customers in their current segment), "
+        f"last {RECENT_MONTHS} months; the workbook has every month.",
+        recent=RECENT_MONTHS,
+    ),
+)
+
+
+def pivot_tables(data: ReportData, currency: str = "") -> list[dict[str, object]]:
+    """The long summaries as wide tables (one column per segment), ready for the template."""
+    # Active segments first, then the inactive customers: the order of the cards and bars.
+    order = [str(name) for name in data.active_profiles["segment_name"]]
+    order += [str(name) for name in data.profiles["segment_name"] if name not in order]
+    colours = {
+        str(name): segment_colour(i)
+        for i, name in zip(data.profiles["segment_id"], data.profiles["segment_name"], strict=True)
+    }
+    tables = []
+    for spec in PIVOTS:
+        summary = data.summaries.get(spec.key)
+        if summary is None or summary.empty:
+            continue
+        if spec.dimension not in summary.columns or spec.value not in summary.columns:
+            continue
+        # Names from the profiles, so every table uses the same names as the charts.
+        summary = summary.assign(segment_name=summary["segment_id"].map(data.name_of))
+        if spec.recent:
+            months = pd.to_datetime(summary[spec.dimension])
+            summary = summary.assign(**{spec.dimension: months})
+            summary = summary[months.isin(sorted(months.unique())[-spec.recent :])]
+        table = shaping.wide_pivot(summary, spec.dimension, spec.value, order, top=spec.top)
+        header = [{"label": spec.title.split(" by ")[-1].capitalize(), "colour": None}]
+        header += [{"label": name, "colour": colours.get(name)} for name in table.columns]
+        rows = []
+        for label, values in table.iterrows():
+            shown = label.strftime("%b %Y") if isinstance(label, pd.Timestamp) else str(label)
+            cells = [shown] + [_cell(v, spec.kind, currency) for v in values]
+            rows.append({"total": False, "cells": cells})
+        totals = ["Total"] + [_cell(v, spec.kind, currency) for v in table.sum()]
+        rows.append({"total": True, "cells": totals})
+        tables.append(
+            {
+                "key": spec.key,
+                "title": spec.title,
+                "note": spec.note,
+                "header": header,
+                "rows": rows,
+            }
+        )
+    return tables
+
+
+def _cell(value: float, kind: str, currency: str) -> str:
+    if kind == "count":
+        return f"{round(value):,}"
+    return format_number(float(value), "money", currency) if value else EMPTY_CELL
+
+
+def diagnostics_in_words(validation: dict[str, float]) -> list[dict[str, str]]:
+    """The validation metrics as sentences (thresholds from docs/method.md)."""
+    items = []
+    silhouette = validation.get("silhouette")
+    if silhouette is not None and not pd.isna(silhouette):
+        verdict = (
+            "strong structure: the segments are clearly distinct"
+            if silhouette > 0.5
+            else "reasonable structure, but segments overlap at their borders"
+            if silhouette >= 0.25
+            else "little real structure: the segments are a convenient split, not natural groups"
+        )
+        items.append({"label": "Separation", "text": f"Silhouette {silhouette:.2f}: {verdict}."})
+    ari = validation.get("ward_adjusted_rand_index")
+    if ari is not None and not pd.isna(ari):
+        verdict = (
+            "another clustering method finds the same segments"
+            if ari > 0.8
+            else "another method finds the same broad shape, with different borders"
+            if ari >= 0.5
+            else "another method finds different segments: treat them with caution"
+        )
+        items.append({"label": "Method check", "text": f"Agreement {ari:.2f} of 1: {verdict}."})
+    smallest = validation.get("smallest_segment_share")
+    largest = validation.get("largest_segment_share")
+    if smallest is not None and largest is not None:
+        items.append(
+            {
+                "label": "Sizes",
+                "text": f"Segments hold between {smallest:.0%} and {largest:.0%} of the "
+                "active customers.",
+            }
+        )
+    return items
+
+
+def pca_note(validation: dict[str, float]) -> str:
+    """How much of the differences between customers the 2-D map shows."""
+    pc1 = validation.get("pca_explained_variance_pc1")
+    pc2 = validation.get("pca_explained_variance_pc2")
+    if pc1 is None or pc2 is None or pd.isna(pc1) or pd.isna(pc2):
+        return ""
+    shown = pc1 + pc2
+    note = f"The map shows {shown:.0%} of the differences between customers"
+    if shown < 0.6:
+        return note + ": segments that overlap here may still differ in what it leaves out."
+    return note + "."

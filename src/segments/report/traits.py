@@ -1,0 +1,267 @@
+"""Plain-words descriptions of segments, for marketers.
+
+A segment's traits come from the z-scores of its feature means (how many standard deviations
+the segment's average sits from the average active customer); each trait is worded with the
+segment's real average and the overall one, e.g. "buys often (24 orders to date, 3.0x the
+average of 8)".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+#: A feature counts as a trait when its segment mean is this many standard deviations away
+#: from the average active customer.
+TRAIT_THRESHOLD = 0.5
+#: At most this many traits per segment, strongest first.
+MAX_TRAITS = 4
+TIMES = "\u00d7"
+#: A ratio to the average at least this large is quoted as "N x the average".
+RATIO_QUOTED_FROM = 1.5
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How a feature reads: its label, unit, kind of number, and words for high and low."""
+
+    label: str
+    unit: str
+    kind: str  # count | money | days | share | rate
+    high: str
+    low: str
+    template: str
+
+
+FEATURES: dict[str, FeatureSpec] = {
+    "recency_days": FeatureSpec(
+        "Days since last order",
+        "days",
+        "days",
+        "has not bought for a while",
+        "bought recently",
+        "last order {value} days ago",
+    ),
+    "order_count": FeatureSpec(
+        "Orders", "count", "count", "buys often", "buys rarely", "{value} orders to date"
+    ),
+    "net_revenue": FeatureSpec(
+        "Net revenue", "currency", "money", "spends a lot", "spends little", "{value} net revenue"
+    ),
+    "average_order_value": FeatureSpec(
+        "Average order value",
+        "currency",
+        "money",
+        "places big orders",
+        "places small orders",
+        "{value} per order",
+    ),
+    "return_rate": FeatureSpec(
+        "Return rate",
+        "% of purchases",
+        "share",
+        "returns a lot",
+        "rarely returns anything",
+        "{value} of purchases returned",
+    ),
+    "discount_share": FeatureSpec(
+        "Discount share",
+        "% of list value",
+        "share",
+        "buys on promotion",
+        "pays full price",
+        "{value} of list value discounted",
+    ),
+    "discounted_order_share": FeatureSpec(
+        "Orders with a discount",
+        "% of orders",
+        "share",
+        "uses a discount on most orders",
+        "rarely uses a discount",
+        "{value} of orders discounted",
+    ),
+    "top_category_share": FeatureSpec(
+        "Top-category share",
+        "% of spend",
+        "share",
+        "sticks to one category",
+        "shops across categories",
+        "{value} of spend in their favourite category",
+    ),
+    "category_count": FeatureSpec(
+        "Categories bought",
+        "count",
+        "count",
+        "buys from many categories",
+        "buys from few categories",
+        "{value} categories",
+    ),
+    "visits_per_month": FeatureSpec(
+        "Web visits per month",
+        "visits / month",
+        "rate",
+        "visits the website often",
+        "rarely visits the website",
+        "{value} visits a month",
+    ),
+    "tenure_days": FeatureSpec(
+        "Days since first order",
+        "days",
+        "days",
+        "long-standing customer",
+        "new customer",
+        "first order {value} days ago",
+    ),
+    "months_active": FeatureSpec(
+        "Months with a purchase",
+        "count",
+        "count",
+        "buys in many different months",
+        "buys in few months",
+        "{value} months with a purchase",
+    ),
+    "avg_days_between_orders": FeatureSpec(
+        "Days between orders",
+        "days",
+        "days",
+        "slow to reorder",
+        "reorders quickly",
+        "{value} days between orders",
+    ),
+    "peak_quarter_share": FeatureSpec(
+        "Busiest-quarter share",
+        "% of spend",
+        "share",
+        "seasonal shopper",
+        "shops all year round",
+        "{value} of spend in their busiest quarter",
+    ),
+    "q4_share": FeatureSpec(
+        "Q4 share",
+        "% of spend",
+        "share",
+        "holiday shopper",
+        "buys outside the holiday season",
+        "{value} of spend in Q4",
+    ),
+}
+
+#: Features shown in the profile heatmap and cards, in this order, when the data has them.
+PROFILE_FEATURES: tuple[str, ...] = (
+    "recency_days",
+    "order_count",
+    "net_revenue",
+    "average_order_value",
+    "return_rate",
+    "discount_share",
+    "top_category_share",
+    "category_count",
+    "visits_per_month",
+    "tenure_days",
+)
+
+STABILITY_WORDS: dict[str, str] = {
+    "stable": "Stable: it comes back almost unchanged when the model is refit, so it is safe "
+    "to plan campaigns on.",
+    "measuring a pattern": "Fairly stable: a real pattern, but customers at its borders "
+    "could fall either way.",
+    "pattern, but unstable": "Unstable: do not build a campaign on this segment alone.",
+    "dissolved": "Not reliable: the segment falls apart when the model is refit.",
+}
+
+
+def feature_label(feature: str) -> str:
+    """Human label of a feature ("Orders"); the column name made readable when unknown."""
+    spec = FEATURES.get(feature)
+    return spec.label if spec else feature.replace("_", " ").capitalize()
+
+
+def feature_axis_label(feature: str, currency: str = "") -> str:
+    """Label with its unit, for axis titles and table headers: "Net revenue (EUR)"."""
+    spec = FEATURES.get(feature)
+    if spec is None:
+        return feature_label(feature)
+    unit = (currency or "currency units") if spec.unit == "currency" else spec.unit
+    return f"{spec.label} ({unit})"
+
+
+def with_currency(amount: str, currency: str = "") -> str:
+    """A symbol goes before the amount (\u20ac12), a code after it (12 GBP)."""
+    if not currency:
+        return amount
+    return f"{currency}{amount}" if len(currency) == 1 else f"{amount} {currency}"
+
+
+def format_number(value: float, kind: str, currency: str = "") -> str:
+    """A value as a marketer reads it: shares as %, money with thousands separators."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if kind == "share":
+        return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
+    if kind == "money":
+        return with_currency(f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2f}", currency)
+    if abs(value) >= 10 or kind == "days":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def _ratio_text(ratio: float) -> str:
+    return f"{ratio:.0f}{TIMES}" if ratio >= 3 else f"{ratio:.1f}{TIMES}"
+
+
+def describe_trait(
+    feature: str, z: float, segment_mean: float, overall_mean: float, currency: str = ""
+) -> str:
+    """One trait in plain words: "buys often (24 orders to date, 3.0x the average of 8)"
+    (with a real multiplication sign)."""
+    spec = FEATURES.get(feature)
+    if spec is None:
+        direction = "high" if z >= 0 else "low"
+        return f"{direction} {feature_label(feature).lower()} ({z:+.1f} standard deviations)"
+    value = format_number(segment_mean, spec.kind, currency)
+    average = format_number(overall_mean, spec.kind, currency)
+    words = spec.high if z >= 0 else spec.low
+    quoted = spec.template.format(value=value)
+    comparable = spec.kind != "share" and overall_mean > 0 and segment_mean > 0
+    ratio = segment_mean / overall_mean if comparable else float("nan")
+    if comparable and ratio >= RATIO_QUOTED_FROM:
+        comparison = f"{_ratio_text(ratio)} the average of {average}"
+    else:
+        comparison = f"vs {average} on average"
+    return f"{words} ({quoted}, {comparison})"
+
+
+def segment_traits(
+    z: pd.Series,
+    segment_means: pd.Series,
+    overall_means: pd.Series,
+    currency: str = "",
+    threshold: float = TRAIT_THRESHOLD,
+    max_traits: int = MAX_TRAITS,
+) -> list[str]:
+    """The segment's strongest traits in words, strongest first (|z| >= threshold).
+
+    ``z``, ``segment_means`` and ``overall_means`` are indexed by feature. Ties in strength
+    go to the feature listed first. An empty list means an average-looking segment.
+    """
+    z = z.dropna()
+    strong = [(feature, float(value)) for feature, value in z.items() if abs(value) >= threshold]
+    strong.sort(key=lambda item: -round(abs(item[1]), 9))
+    return [
+        describe_trait(
+            feature, value, float(segment_means[feature]), float(overall_means[feature]), currency
+        )
+        for feature, value in strong[:max_traits]
+    ]
+
+
+def stability_in_words(stability_class: str | None, jaccard: float | None = None) -> str:
+    """Hennig's stability class as a sentence a marketer can act on."""
+    if stability_class is None or pd.isna(stability_class):
+        return "Stability was not measured for this model."
+    sentence = STABILITY_WORDS.get(str(stability_class), f"Stability: {stability_class}.")
+    if jaccard is not None and not pd.isna(jaccard):
+        sentence += f" (Overlap when refit: {jaccard:.2f} of 1.)"
+    return sentence

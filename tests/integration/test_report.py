@@ -1,0 +1,246 @@
+"""The report built from the sample warehouse and rendered in real headless Chromium: no
+console errors, every chart drawn, the segment names on the page, A4 pages when printed.
+
+Needs Chromium (`make browser` installs Debian's) and the playwright package (which drives
+the system Chromium; `playwright install` is never needed). Without them the browser tests
+are skipped with a message; the rest still run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from segments.report import REPORT_NAME, DuckDBWarehouse, load_report_data, write_report
+from segments.report.export import WORKBOOK_NAME
+
+from .dbt_project_runner import PROJECT_DIR, query
+
+pytestmark = pytest.mark.integration
+
+#: Screenshots land here (git-ignored output/); docs/img/report.png is a copy of the top one.
+ARTIFACTS = PROJECT_DIR / "output" / "test-artifacts"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHARTS = ["sizes", "shares", "heatmap", "pca", "elbow", "quality"]
+#: What plotly draws for data: bars and markers as .point, the heatmap as one image.
+MARKS = ".point, .hm image"
+#: The browser page is as wide as the report's column plus its margins.
+VIEWPORT = {"width": 860, "height": 1400}
+
+
+def chromium_executable() -> str | None:
+    """$CHROMIUM_PATH, else the first Chromium or Chrome on PATH."""
+    if os.environ.get("CHROMIUM_PATH"):
+        return os.environ["CHROMIUM_PATH"]
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def report(sample_db: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The report data and HTML file of the sample build."""
+    # dbt-duckdb keeps its read-write connection open in this process, and DuckDB refuses a
+    # second connection with another configuration: share its mode here. The CLI test
+    # below checks the read-only path on a copy.
+    with DuckDBWarehouse(sample_db, read_only=False) as warehouse:
+        data = load_report_data(warehouse)
+    path = write_report(data, tmp_path_factory.mktemp("report") / REPORT_NAME)
+    return data, path
+
+
+@pytest.fixture(scope="module")
+def page(report):
+    """The report opened in headless Chromium, with what it logged and tried to fetch."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install playwright"
+    )
+    executable = chromium_executable()
+    if executable is None:
+        pytest.skip(
+            "Chromium not found (looked for $CHROMIUM_PATH and "
+            f"{', '.join(CHROMIUM_NAMES)}): run `make browser` to install it"
+        )
+    _, path = report
+    log: dict[str, list[str]] = {"console": [], "errors": [], "requests": []}
+
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if url.startswith(("file:", "data:", "blob:", "about:")):
+            request_route.continue_()
+        else:  # the report must work offline: record and refuse anything else
+            log["requests"].append(url)
+            request_route.abort()
+
+    with (
+        tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile,
+        sync_api.sync_playwright() as playwright,
+    ):
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=VIEWPORT,
+        )
+        browser_page = context.new_page()
+        browser_page.on(
+            "console",
+            lambda message: log["console"].append(f"{message.type}: {message.text}"),
+        )
+        browser_page.on("pageerror", lambda error: log["errors"].append(str(error)))
+        browser_page.route("**/*", route)
+        browser_page.goto(path.as_uri(), wait_until="load")
+        browser_page.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(CHARTS)}",
+            timeout=30_000,
+        )
+        yield browser_page, log
+        context.close()
+
+
+def test_report_reads_the_marts(report, sample_db):
+    data, _ = report
+    assert data.used_marts == [
+        "customer_segments",
+        "segment_profiles",
+        "segment_country_summary",
+        "segment_category_summary",
+        "segment_monthly_summary",
+    ]
+    (customers,) = query(sample_db, "select count(*) from customer_segments")[0]
+    assert data.kpis["customers"] == customers
+    names = [name for (name,) in query(sample_db, "select segment_name from segment_profiles")]
+    assert sorted(data.profiles["segment_name"]) == sorted(names)
+
+
+def test_page_has_no_console_errors_and_fetches_nothing(page):
+    _, log = page
+    assert log["errors"] == []
+    assert [m for m in log["console"] if m.startswith(("error", "warning"))] == []
+    assert [m for m in log["console"] if "WARN" in m] == []  # plotly's own warnings
+    assert log["requests"] == []
+
+
+def test_every_chart_has_drawn(page):
+    browser_page, _ = page
+    charts = browser_page.evaluate(
+        """MARKS => [...document.querySelectorAll('div.chart')].map(div => {
+            const plot = div.querySelector('.js-plotly-plot');
+            const box = plot ? plot.getBoundingClientRect() : {width: 0, height: 0};
+            return {
+                name: div.dataset.chart,
+                svg: plot ? plot.querySelectorAll('.main-svg').length : 0,
+                marks: plot ? plot.querySelectorAll(MARKS).length : 0,
+                width: box.width,
+                height: box.height,
+            };
+        })""",
+        MARKS,
+    )
+    assert [chart["name"] for chart in charts] == CHARTS
+    assert browser_page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == len(
+        CHARTS
+    )
+    for chart in charts:
+        assert chart["svg"] > 0, chart
+        assert chart["marks"] > 0, chart
+        assert 600 <= chart["width"] <= 700, chart  # fits the A4 printable width
+        assert chart["height"] > 200, chart
+
+
+def test_segment_names_are_on_the_page(page, report):
+    browser_page, _ = page
+    data, _ = report
+    text = browser_page.inner_text("body")
+    for name in data.profiles["segment_name"]:
+        assert name in text
+    cards = browser_page.locator("article.card").count()
+    assert cards == len(data.profiles)
+
+
+def test_prints_to_a4_pages(page, tmp_path):
+    browser_page, _ = page
+    pdf = browser_page.pdf(path=str(tmp_path / "report.pdf"), format="A4", print_background=True)
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    # Overview, segments, profiles, summaries and diagnostics each start a page.
+    assert pages >= 5
+
+
+def test_screenshot(page):
+    browser_page, _ = page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser_page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    browser_page.screenshot(path=str(ARTIFACTS / "report-top.png"))
+    assert (ARTIFACTS / "report.png").stat().st_size > 50_000
+
+
+def test_cli_reads_a_copy_read_only(sample_db, tmp_path):
+    """`segments report` in its own process, read-only, as `make build` runs it."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(sample_db, copy)
+    wal = sample_db.with_name(sample_db.name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, copy.with_name(copy.name + ".wal"))
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "segments.cli",
+            "report",
+            "--database",
+            str(copy),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / REPORT_NAME).exists()
+    assert (out / WORKBOOK_NAME).exists()
+    assert "rendering the HTML report done in" in result.stderr
+
+
+def test_cli_reads_the_parquet_marts(sample_db, tmp_path):
+    marts = sample_db.parent / "output" / "marts"
+    if not marts.is_dir():
+        pytest.skip(f"no Parquet marts exported next to the sample build ({marts})")
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "segments.cli",
+            "export",
+            "--parquet-dir",
+            str(marts),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / WORKBOOK_NAME).exists()

@@ -1,0 +1,170 @@
+"""The Excel workbook read back with openpyxl, and the CSV exports of the profiles."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from segments.report.data import DuckDBWarehouse, load_report_data
+from segments.report.export import (
+    PROFILES_CSV,
+    ZSCORES_CSV,
+    column_kind,
+    header_label,
+    write_csvs,
+    write_workbook,
+)
+
+from .test_report_data import write_warehouse
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    path = write_warehouse(tmp_path_factory.mktemp("export") / "tiny.duckdb", True)
+    with DuckDBWarehouse(path) as warehouse:
+        return load_report_data(warehouse)
+
+
+@pytest.fixture(scope="module")
+def workbook(data, tmp_path_factory):
+    path = write_workbook(data, tmp_path_factory.mktemp("xlsx") / "segments.xlsx", "EUR")
+    return load_workbook(path)
+
+
+def headers(sheet) -> list[str]:
+    return [cell.value for cell in sheet[1]]
+
+
+def column(sheet, header: str) -> list:
+    index = headers(sheet).index(header)
+    return [row[index] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_sheet_names(workbook):
+    # Only the country summary exists in the tiny warehouse: no empty category/month sheets.
+    assert workbook.sheetnames == ["Customers", "Segment profiles", "By country", "About"]
+
+
+def test_every_table_sheet_has_a_frozen_filtered_header(workbook):
+    for name in ("Customers", "Segment profiles", "By country"):
+        sheet = workbook[name]
+        assert sheet.freeze_panes == "A2", name
+        last = sheet.cell(sheet.max_row, sheet.max_column).coordinate
+        assert sheet.auto_filter.ref == f"A1:{last}", name
+        assert all(headers(sheet)), name
+        assert sheet[1][0].font.bold, name
+
+
+def test_row_counts_equal_the_source_tables(workbook, data):
+    assert workbook["Customers"].max_row - 1 == len(data.customers)
+    assert workbook["Segment profiles"].max_row - 1 == len(data.profiles)
+    assert workbook["By country"].max_row - 1 == len(data.summaries["country"])
+
+
+def test_customers_sheet_headers_and_values(workbook):
+    sheet = workbook["Customers"]
+    assert headers(sheet)[:4] == ["Customer ID", "Segment ID", "Segment", "Active"]
+    assert "Net revenue" in headers(sheet)
+    assert column(sheet, "Customer ID") == sorted(column(sheet, "Customer ID"))
+    segment = dict(zip(column(sheet, "Customer ID"), column(sheet, "Segment"), strict=True))
+    assert segment["C01"] == "Premium Loyalists"
+    assert segment["C09"] == "Inactive customers"
+
+
+def test_number_formats(workbook):
+    sheet = workbook["Customers"]
+    row = {header: cell for header, cell in zip(headers(sheet), sheet[2], strict=True)}
+    assert row["Net revenue"].number_format == '#,##0.00 "EUR"'
+    assert row["Return rate"].number_format == "0.0%"
+    assert row["Orders"].number_format == "#,##0"
+    assert row["As-of date"].number_format == "yyyy-mm-dd"
+    profiles = workbook["Segment profiles"]
+    row = {header: cell for header, cell in zip(headers(profiles), profiles[3], strict=True)}
+    assert row["Share of customers"].number_format == "0.0%"
+    assert row["Customers"].number_format == "#,##0"
+    assert row["Orders (average)"].number_format == "#,##0.00"
+
+
+def test_columns_are_wide_enough_for_their_headers(workbook):
+    sheet = workbook["Segment profiles"]
+    widths = {}  # openpyxl keeps a run of equal columns as one dimension (min..max)
+    for dimension in sheet.column_dimensions.values():
+        for index in range(dimension.min, dimension.max + 1):
+            widths[index] = dimension.width
+    for index, header in enumerate(headers(sheet), start=1):
+        assert widths[index] >= min(len(header) * 0.9, 60), header
+
+
+def test_profiles_sheet_has_traits_in_words(workbook):
+    traits = dict(
+        zip(
+            column(workbook["Segment profiles"], "Segment"),
+            column(workbook["Segment profiles"], "Traits (plain words)"),
+            strict=True,
+        )
+    )
+    assert traits["Premium Loyalists"].startswith("buys often (24 orders to date")
+    assert "spends little" in traits["Infrequent Buyers"]
+    assert traits["Inactive customers"] is None
+
+
+def test_csv_exports(data, tmp_path):
+    paths = write_csvs(data, tmp_path)
+    assert [path.name for path in paths] == [PROFILES_CSV, ZSCORES_CSV]
+    profiles = pd.read_csv(tmp_path / PROFILES_CSV)
+    assert len(profiles) == len(data.profiles)
+    assert profiles["customer_count"].sum() == len(data.customers)
+    assert {"segment_id", "segment_name", "customer_share", "revenue_share", "traits"} <= set(
+        profiles.columns
+    )
+    zscores = pd.read_csv(tmp_path / ZSCORES_CSV)
+    assert len(zscores) == data.zscores.size
+    assert set(zscores["segment_id"]) == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "kind"),
+    [
+        ("net_revenue", [1.5, 2.0], "money"),
+        ("customer_share", [0.1], "percent"),
+        ("return_rate_mean", [0.1], "percent"),
+        ("order_count", [1.0, 2.0], "integer"),
+        ("order_count_mean", [1.0, 2.0], "decimal"),
+        ("segment_name", ["a"], "text"),
+        ("is_active", [True], "bool"),
+        ("segment_since", pd.to_datetime(["2025-01-01"]), "date"),
+        ("updated_at", pd.to_datetime(["2025-01-01 10:30"]), "datetime"),
+    ],
+)
+def test_column_kind(name, values, kind):
+    assert column_kind(name, pd.Series(values)) == kind
+
+
+def test_header_labels():
+    assert header_label("customer_count") == "Customers"
+    assert header_label("net_revenue_median") == "Net revenue (median)"
+    assert header_label("segment_country_id") == "Segment country id"
+
+
+def test_missing_values_are_blank_cells(data, tmp_path):
+    customers = data.customers.copy()
+    customers["country"] = customers["country"].astype("string")
+    customers.loc[0, "country"] = pd.NA
+    customers["order_count"] = customers["order_count"].astype("Int64")
+    customers.loc[1, "order_count"] = pd.NA
+    customers.loc[2, "net_revenue"] = float("inf")
+    changed = type(data)(**{**data.__dict__, "customers": customers})
+    sheet = load_workbook(write_workbook(changed, tmp_path / "x.xlsx"))["Customers"]
+    assert column(sheet, "Country")[0] is None
+    assert column(sheet, "Orders")[1] is None
+    assert column(sheet, "Net revenue")[2] is None
+
+
+def test_an_empty_summary_keeps_its_sheet_and_says_why(data, tmp_path):
+    empty = data.summaries["country"].iloc[0:0]
+    changed = type(data)(**{**data.__dict__, "summaries": {"country": empty}})
+    book = load_workbook(write_workbook(changed, tmp_path / "x.xlsx"))
+    assert book["By country"].max_row == 1
+    notes = [row[1] for row in book["About"].iter_rows(values_only=True) if row[0] == "Note"]
+    assert notes == ["By country is empty: the input data has no country information."]

@@ -1,0 +1,136 @@
+"""The HTML report: one self-contained file, every chart, the segments, print-ready."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from segments.report.data import DuckDBWarehouse, load_report_data
+from segments.report.html import (
+    diagnostics_in_words,
+    kpi_tiles,
+    pca_note,
+    profile_averages,
+    render_report,
+    summary_sentence,
+)
+
+from .test_report_data import write_warehouse
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    path = write_warehouse(tmp_path_factory.mktemp("html") / "tiny.duckdb", True)
+    with DuckDBWarehouse(path) as warehouse:
+        return load_report_data(warehouse)
+
+
+@pytest.fixture(scope="module")
+def html(data) -> str:
+    return render_report(data)
+
+
+def test_self_contained(html):
+    # plotly.js is inlined: no script, stylesheet or image is fetched from anywhere (the
+    # browser test in tests/integration also blocks and records any request).
+    assert not re.search(r"<script[^>]+src=", html)
+    markup = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.DOTALL)
+    assert "<link" not in markup
+    assert not re.search(r"(src|href)=[\"']?(https?:)?//", markup)
+    assert "plotly.js v" in html[: html.index("</head>")]
+    assert html.count("<script") >= 7  # plotly.js plus one per chart
+
+
+def test_every_chart_is_present(html):
+    charts = re.findall(r'<div class="chart" data-chart="(\w+)">', html)
+    assert charts == ["sizes", "shares", "heatmap", "pca", "elbow", "quality"]
+    for name in charts:
+        assert f'id="chart-{name}"' in html
+
+
+def test_segments_and_traits_are_on_the_page(html):
+    for name in ("Premium Loyalists", "Infrequent Buyers", "Inactive customers"):
+        assert name in html
+    assert "buys often" in html
+    assert "Recommended campaign" in html
+    assert "Not reliable" in html  # the dissolved segment's stability in words
+
+
+def test_print_stylesheet(html):
+    assert "@page { size: A4" in html
+    assert "break-before: page" in html
+    assert "break-inside: avoid" in html
+
+
+def test_text_is_escaped(data):
+    profiles = data.profiles.copy()
+    profiles.loc[profiles["segment_id"] == 1, "description"] = "<script>alert(1)</script>"
+    data_with_markup = type(data)(**{**data.__dict__, "profiles": profiles})
+    html = render_report(data_with_markup)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_sections_without_their_tables_are_left_out(data):
+    bare = type(data)(**{**data.__dict__, "k_selection": None, "pca": None, "summaries": {}})
+    html = render_report(bare)
+    charts = re.findall(r'<div class="chart" data-chart="(\w+)">', html)
+    assert charts == ["sizes", "shares", "heatmap"]
+    assert 'id="diagnostics"' not in html
+    assert 'id="summaries"' not in html
+
+
+def test_kpi_tiles(data):
+    tiles = {tile["label"]: tile["value"] for tile in kpi_tiles(data.kpis, "\u20ac")}
+    assert tiles["customers"] == "9"
+    assert tiles["active customers (segmented)"] == "7 (78%)"
+    assert tiles["segments"] == "2"
+    assert tiles["net revenue, all customers"] == "\u20ac5,030"
+    assert tiles["as-of date"] == "2025-12-31"
+    assert tiles["model version"] == "abc123def456"
+
+
+def test_summary_sentence(data):
+    assert summary_sentence(data) == (
+        "2 segments. The largest is Premium Loyalists (44% of customers); Premium Loyalists "
+        "bring in the most: 95% of net revenue from 44% of customers."
+    )
+
+
+def test_diagnostics_in_words():
+    items = diagnostics_in_words(
+        {
+            "silhouette": 0.2,
+            "ward_adjusted_rand_index": 0.6,
+            "smallest_segment_share": 0.05,
+            "largest_segment_share": 0.5,
+        }
+    )
+    text = {item["label"]: item["text"] for item in items}
+    assert text["Separation"].startswith("Silhouette 0.20: little real structure")
+    assert "same broad shape" in text["Method check"]
+    assert text["Sizes"] == "Segments hold between 5% and 50% of the active customers."
+    assert diagnostics_in_words({}) == []
+
+
+def test_pca_note_warns_when_the_map_hides_much():
+    assert pca_note(
+        {"pca_explained_variance_pc1": 0.3, "pca_explained_variance_pc2": 0.2}
+    ).endswith("may still differ in what it leaves out.")
+    assert pca_note({}) == ""
+
+
+def test_without_customer_features_the_page_says_where_to_get_them(data):
+    bare = type(data)(**{**data.__dict__, "zscores": data.zscores.iloc[0:0, 0:0]})
+    html = render_report(bare)
+    assert 'data-chart="heatmap"' not in html
+    assert "need the customer-level features" in html
+    assert "close to the average customer" not in html
+    assert "On average:" in html  # the profiles' averages stand in for the traits
+
+
+def test_profile_averages_in_words():
+    profile = {"order_count_mean": 2.0, "net_revenue_mean": 65.7, "return_rate_mean": None}
+    assert profile_averages(profile, "\u00a3") == "2.0 orders to date; \u00a366 net revenue"
+    assert profile_averages({}) is None
