@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .dbt_project_runner import query
+from .dbt_project_runner import query, run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -75,3 +75,13 @@ def test_every_built_column_is_documented(manifest, sample_db):
         if stale:
             problems.append(f"{node['name']}: documented but not built {sorted(stale)}")
     assert problems == []
+
+
+def test_docs_generate_works_offline(sample_db):
+    """`dbt docs generate` builds the catalog of every model from the built warehouse."""
+    run_dbt(["docs", "generate"], sample_db)
+    target = sample_db.parent / f"target_{sample_db.stem}"
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert not catalog.get("errors")
+    assert "model.customer_segments.customer_segments" in catalog["nodes"]
+    assert (target / "index.html").exists()
