@@ -147,7 +147,9 @@ segment_statistics as (
     select
         segment_id,
         {%- for feature in profile_features %}
-        avg(cast({{ feature }} as {{ type_double() }})) as {{ feature }}_mean,
+        {# Rounded: a parallel float sum may differ in its last bits. #}
+        round(avg(cast({{ feature }} as {{ type_double() }})), 6)
+            as {{ feature }}_mean,
         {{ median('cast(' ~ feature ~ ' as ' ~ type_double() ~ ')') }}
             as {{ feature }}_median,
         {%- endfor %}

@@ -124,6 +124,11 @@ def test_two_builds_give_byte_identical_segment_tables(sample_db, tmp_path):
     run_dbt(["build"], second)
     for table in (
         "customer_segment_scores",
+        "customer_segments",
+        "segment_profiles",
+        "segment_monthly_summary",
+        "segment_country_summary",
+        "segment_category_summary",
         "segmentation.segment_definitions",
         "segmentation.segment_model_current",
         "segmentation.segment_k_selection",
