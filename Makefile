@@ -66,5 +66,12 @@ sample: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/dbt docs generate
 
+# Benchmarks (see BENCHMARKS.md): the CI check, and the 1M + 10M comparison
+bench-smoke: $(STAMP)
+	$(BIN)/python bench/run.py --smoke
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --sizes 1m 10m --runs 3
+
 clean:
 	rm -rf $(VENV) target logs *.duckdb *.duckdb.wal
