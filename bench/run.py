@@ -5,12 +5,14 @@ manifest matches), then each method runs ``--runs`` times as a subprocess in its
 group while this harness polls the whole group's resident memory:
 
 * ``pipeline``: ``dbt build`` end to end into a fresh DuckDB file (profile ``bench/profiles.yml``:
-  threads 2, DuckDB ``memory_limit``, spill directory under the run directory);
+  ``--dbt-threads`` 2, DuckDB ``--duckdb-memory-limit`` 4GB, spilling beside the database); after
+  run 1 the Python models are run again alone, to measure their memory without SQL beside them;
 * ``notebook``: ``bench/notebook_way.py`` (pandas + scikit-learn, silhouette on every customer).
 
 Wall time and peak RSS of the process tree are recorded per run and the median is reported. A
-run past ``--time-cap`` (or over ``--mem-cap`` of resident memory) is stopped and recorded as
-``timeout`` (``oom``) instead of a number; later runs of that method at that size are skipped.
+run past ``--time-cap`` (or over ``--mem-cap`` of resident memory, or with less than
+``--min-free-disk`` left) is stopped and recorded as ``timeout`` (``oom``, ``disk``) instead of a
+number; later runs of that method at that size are skipped.
 Results go to ``bench/results/results.json`` (merged with earlier sizes) and the tables between
 the ``<!-- ...:start -->`` / ``<!-- ...:end -->`` markers of ``BENCHMARKS.md``.
 
@@ -19,6 +21,10 @@ Examples::
     python bench/run.py --sizes 1m 10m --runs 3
     python bench/run.py --sizes 100m --methods pipeline
     python bench/run.py --smoke --out /tmp/bench-smoke   # CI: 20k lines, 1 run, exit 1 on failure
+    python bench/run.py --render                         # rewrite BENCHMARKS.md from results.json
+
+Exit status: 1 if a pipeline run fails (or, with --smoke, if either method does not succeed);
+a notebook-way run stopped at a cap is a result, not a failure.
 """
 
 from __future__ import annotations
