@@ -733,7 +733,13 @@ def record(results: dict, label: str, lines: int, manifest: dict, method: str, s
 
 
 def save_results(results: dict, path: Path) -> None:
+    """Write results.json; per-run node lists are dropped (the summary keeps per-node medians,
+    and every run's dbt run_results.json stays in its run directory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for entry in results["sizes"].values():
+        for method in METHODS:
+            for run in (entry.get(method) or {}).get("runs", []):
+                run.pop("nodes", None)
     ordered = dict(sorted(results["sizes"].items(), key=lambda item: item[1]["lines_requested"]))
     results["sizes"] = ordered
     tmp = path.with_suffix(".tmp")
@@ -898,7 +904,44 @@ def profile_tables(results: dict, top: int = 12) -> str:
                 f"wall, peak RSS {fmt_bytes(alone['peak_rss_bytes'])}."
             )
         blocks.append("")
+    blocks += _growth_table(results)
     return "\n".join(blocks).strip() or "_No pipeline run of 1M lines or more yet._"
+
+
+def _growth_table(results: dict, top: int = 10) -> list[str]:
+    """Node times at the two largest sizes side by side: which nodes grow faster than the data."""
+    measured = [
+        (label, entry)
+        for label, entry in results["sizes"].items()
+        if (entry.get("pipeline") or {}).get("median_wall_s") and entry["lines"] >= 1_000_000
+    ]
+    if len(measured) < 2:
+        return []
+    (small_label, small), (big_label, big) = measured[-2], measured[-1]
+    factor = big["lines"] / small["lines"]
+    before = {n["unique_id"]: n["execution_time_s"] for n in small["pipeline"]["nodes"]}
+    rows = [
+        f"**Growth {small_label} → {big_label}** ({factor:.1f}x the lines; a ratio above that "
+        "is worse than linear):",
+        "",
+        f"| node | {small_label} | {big_label} | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    wall_ratio = big["pipeline"]["median_wall_s"] / small["pipeline"]["median_wall_s"]
+    rows.append(
+        f"| **whole build (wall)** | {fmt_seconds(small['pipeline']['median_wall_s'])} "
+        f"| {fmt_seconds(big['pipeline']['median_wall_s'])} | {wall_ratio:.1f}x |"
+    )
+    for node in big["pipeline"]["nodes"][:top]:
+        old = before.get(node["unique_id"])
+        if not old:
+            continue
+        rows.append(
+            f"| `{node_name(node)}` | {fmt_seconds(old)} "
+            f"| {fmt_seconds(node['execution_time_s'])} "
+            f"| {node['execution_time_s'] / old:.1f}x |"
+        )
+    return [*rows, ""]
 
 
 def node_name(node: dict) -> str:
