@@ -18,8 +18,7 @@ category_spend as (
         customer_id,
         category,
         sum(net_amount) as purchased_amount,
-        sum(quantity) as purchased_units,
-        count(distinct order_id) as order_count
+        sum(quantity) as purchased_units
     from lines_in_window
     where quantity > 0 and category is not null
     group by customer_id, category
@@ -33,7 +32,6 @@ shares as (
         category,
         purchased_amount,
         purchased_units,
-        order_count,
         purchased_amount / nullif(
             sum(purchased_amount) over (partition by customer_id), 0
         ) as spend_share,
@@ -54,7 +52,6 @@ final as (
         category,
         purchased_amount,
         purchased_units,
-        order_count,
         spend_share,
         category_rank
     from shares

@@ -66,13 +66,10 @@ latest_country as (
 
     select
         customer_id,
-        country,
-        row_number() over (
-            partition by customer_id
-            order by ordered_at desc, order_id desc
-        ) as recency_rank
+        {{ latest_value('country', ['ordered_at', 'order_id']) }} as country
     from orders
     where country is not null
+    group by customer_id
 
 ),
 
@@ -170,9 +167,7 @@ joined as (
     left join customers
         on customer_spine.customer_id = customers.customer_id
     left join latest_country
-        on
-            customer_spine.customer_id = latest_country.customer_id
-            and latest_country.recency_rank = 1
+        on customer_spine.customer_id = latest_country.customer_id
     left join category_summary
         on customer_spine.customer_id = category_summary.customer_id
     left join seasonality
