@@ -5,7 +5,7 @@ manifest matches), then each method runs ``--runs`` times as a subprocess in its
 group while this harness polls the whole group's resident memory:
 
 * ``pipeline``: ``dbt build`` end to end into a fresh DuckDB file (profile ``bench/profiles.yml``:
-  ``--dbt-threads`` 2, DuckDB ``--duckdb-memory-limit`` 4GB, spilling beside the database); after
+  ``--dbt-threads`` 1, DuckDB ``--duckdb-memory-limit`` 4GB, spilling beside the database); after
   run 1 the Python models are run again alone, to measure their memory without SQL beside them;
 * ``notebook``: ``bench/notebook_way.py`` (pandas + scikit-learn, silhouette on every customer).
 
@@ -392,7 +392,7 @@ class Settings:
     keep_db: bool
     env: dict[str, str]
     min_free_disk_bytes: int = 0
-    dbt_threads: int = 2
+    dbt_threads: int = 1
     python_alone: bool = True  # rerun the Python models alone after run 1 (not in --smoke)
 
 
@@ -461,7 +461,7 @@ def run_pipeline(label: str, data: Path, index: int, settings: Settings) -> dict
         has_python = any(n["language"] == "python" for n in run["nodes"])
         if index == 1 and has_python and settings.python_alone:
             # The Python models again, alone, in a fresh dbt process on the built database:
-            # their memory without SQL nodes running beside them (the build uses 2 threads).
+            # their memory without SQL nodes running beside them (in case the build used 2 threads).
             alone = measure(
                 dbt("run", "--select", "path:python_models", "--threads", "1", name="-python"),
                 cwd=ROOT,
@@ -528,7 +528,7 @@ def _python_step(nodes: list[dict], samples: list[tuple[float, int]]) -> dict | 
     """The Python models' phase: from the first one's start to the last one's end.
 
     dbt-duckdb runs Python models inside the dbt process, so their memory is the rise of the
-    process RSS over this window (2 threads: SQL tests may overlap it).
+    process RSS over this window (with 2 threads, SQL nodes may overlap it).
     """
     python = [n for n in nodes if n["language"] == "python" and "started_s" in n]
     if not python or not samples:
@@ -1101,7 +1101,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="resident memory of a run's process tree at which it is stopped (default 10GiB)",
     )
     parser.add_argument(
-        "--dbt-threads", type=int, default=2, help="dbt threads for the build (default 2)"
+        "--dbt-threads", type=int, default=1, help="dbt threads for the build (default 1)"
     )
     parser.add_argument(
         "--min-free-disk",
