@@ -859,9 +859,15 @@ def profile_tables(results: dict, top: int = 12) -> str:
         nodes = pipeline.get("nodes", [])
         wall = pipeline["median_wall_s"]
         node_total = sum(n["execution_time_s"] for n in nodes)
+        threads = pipeline.get("dbt_threads", 2)
+        overlap = (
+            f"{threads} threads, so nodes overlap"
+            if threads > 1
+            else "1 thread: the rest is dbt start-up, parsing and hooks"
+        )
         blocks.append(
             f"**{label}** ({fmt_int(entry['lines'])} lines): wall {fmt_seconds(wall)}, "
-            f"sum of node times {fmt_seconds(node_total)} (2 threads, so nodes overlap); "
+            f"sum of node times {fmt_seconds(node_total)} ({overlap}); "
             f"medians over {pipeline['runs_ok']} run(s)."
         )
         blocks += [

@@ -1,6 +1,8 @@
 """Every model ever fitted: one row per model version, segment and feature, with the
 centroid and the feature's transform. Incremental: a new as_of_date appends a model whose
-segment ids are matched to the previous model's; a rerun replaces its own version."""
+segment ids are matched to the previous model's; a rerun replaces its own version.
+full_refresh=False: `dbt build --full-refresh` keeps the history (it is the memory that keeps
+segment ids stable); to start over on purpose, drop the table."""
 
 from segments.dbt_bridge import model_history_rows, previous_model, segmentation_config
 
@@ -10,6 +12,7 @@ def model(dbt, session):
         materialized="incremental",
         incremental_strategy="delete+insert",
         unique_key="model_version",
+        full_refresh=False,
     )
     config = segmentation_config(
         dbt.config.meta_get("segmentation_vars"), dbt.ref("int_analysis_window")

@@ -168,7 +168,8 @@ def test_retrain_a_month_later_keeps_segment_ids(tmp_path):
     kept = (unchanged["segment_id_before"] == unchanged["segment_id_after"]).mean()
     assert kept >= 0.95
     assert names_before == names_after
-    versions = scalar(
-        database, "select count(distinct model_version) from segmentation.segment_model_history"
-    )
-    assert versions == 2
+    count_versions = "select count(distinct model_version) from segmentation.segment_model_history"
+    assert scalar(database, count_versions) == 2
+    # --full-refresh must not wipe the history that keeps the ids stable.
+    run_dbt(["run", "--full-refresh", "--select", "segment_model_history"], database)
+    assert scalar(database, count_versions) == 2

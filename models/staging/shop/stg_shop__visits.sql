@@ -1,7 +1,7 @@
 {#
     One row per distinct web session (customer and timestamp: the primary
     key is that pair) from the optional visits input; repeated rows are
-    counted, not kept twice.
+    kept once (raw rows minus rows here = repeated rows).
     Rows with no customer id or an unparseable timestamp are kept with a
     null there and a false is_valid, so their count stays visible.
     Materialized as a table: visits are the largest input (about 100 per
@@ -44,15 +44,15 @@ typed as (
 
 {# Deduplicated after typing, so raw spellings of the same session
    (padding, timestamp formats) collapse too; unparseable timestamps of
-   one customer become one invalid row that counts them all. #}
+   one customer become one invalid row. A plain distinct, no count(*):
+   at 320M visits DuckDB spills a distinct but ran out of memory on the
+   same group by carrying a count (see BENCHMARKS.md). #}
 deduplicated as (
 
-    select
+    select distinct
         customer_id,
-        visited_at,
-        count(*) as source_row_count
+        visited_at
     from typed
-    group by customer_id, visited_at
 
 ),
 
@@ -60,7 +60,6 @@ final as (
 
     select
         customer_id,
-        source_row_count,
         visited_at,
         customer_id is not null and visited_at is not null as is_valid
     from deduplicated
