@@ -50,10 +50,6 @@ order_summary as (
         sum(returned_amount) as returned_amount,
         sum(discount_amount) as discount_amount,
         sum(net_amount) as net_revenue,
-        count(distinct case
-            when is_purchase
-                then {{ dbt.date_trunc('month', 'ordered_date') }}
-        end) as months_active,
         min(case when is_purchase then ordered_at end) as first_order_at,
         max(case when is_purchase then ordered_at end) as last_order_at,
         min(ordered_at) as first_seen_at
@@ -86,15 +82,39 @@ category_summary as (
 
 ),
 
+{# Purchases per customer and month: months_active and the quarter shares
+   both come from this one pre-aggregate (a distinct count over every order
+   spilled at 100M lines). #}
+monthly_spend as (
+
+    select
+        customer_id,
+        {{ dbt.date_trunc('month', 'ordered_date') }} as order_month,
+        sum(purchased_amount - discount_amount) as purchased_amount
+    from orders
+    where is_purchase
+    group by customer_id, {{ dbt.date_trunc('month', 'ordered_date') }}
+
+),
+
+month_summary as (
+
+    select
+        customer_id,
+        count(*) as months_active
+    from monthly_spend
+    group by customer_id
+
+),
+
 quarter_spend as (
 
     select
         customer_id,
-        extract(quarter from ordered_at) as quarter_of_year,
-        sum(purchased_amount - discount_amount) as purchased_amount
-    from orders
-    where is_purchase
-    group by customer_id, extract(quarter from ordered_at)
+        extract(quarter from order_month) as quarter_of_year,
+        sum(purchased_amount) as purchased_amount
+    from monthly_spend
+    group by customer_id, extract(quarter from order_month)
 
 ),
 
@@ -145,7 +165,7 @@ joined as (
         coalesce(order_summary.returned_amount, 0) as returned_amount,
         coalesce(order_summary.discount_amount, 0) as discount_amount,
         coalesce(order_summary.net_revenue, 0) as net_revenue,
-        coalesce(order_summary.months_active, 0) as months_active,
+        coalesce(month_summary.months_active, 0) as months_active,
         {# First sign of the customer: sign-up, first order line or visit. #}
         least(
             coalesce(
@@ -172,6 +192,8 @@ joined as (
         on customer_spine.customer_id = category_summary.customer_id
     left join seasonality
         on customer_spine.customer_id = seasonality.customer_id
+    left join month_summary
+        on customer_spine.customer_id = month_summary.customer_id
     left join customer_visits
         on customer_spine.customer_id = customer_visits.customer_id
     cross join analysis_window

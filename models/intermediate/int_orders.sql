@@ -3,6 +3,8 @@
     before as_of_date). A purchase order has at least one line with a
     positive quantity; return-only orders (and cancellations) carry only
     returned value. Amounts in the shop's currency.
+    Only what the features and marts read: at 100M lines this is 64M
+    orders, and every extra aggregate is state that has to spill.
 #}
 with
 
@@ -25,13 +27,7 @@ orders as (
         sum(case when quantity > 0 then discount_amount else 0 end)
             as discount_amount,
         sum(net_amount) as net_amount,
-        sum(case when quantity > 0 then quantity else 0 end)
-            as purchased_units,
-        count(*) as line_count,
         max(case when quantity > 0 then 1 else 0 end) = 1 as is_purchase,
-        max(case when quantity < 0 then 1 else 0 end) = 1 as has_return,
-        {{ dbt.bool_or('is_cancellation') }} as is_cancellation,
-        {{ dbt.bool_or('has_discount_data') }} as has_discount_data,
         min(ordered_at) as ordered_at
     from lines_in_window
     group by customer_id, order_id
@@ -50,13 +46,8 @@ final as (
         returned_amount,
         discount_amount,
         net_amount,
-        purchased_units,
-        line_count,
         is_purchase,
-        has_return,
-        is_cancellation,
         is_purchase and discount_amount > 0 as is_discounted,
-        has_discount_data,
         cast(ordered_at as date) as ordered_date,
         ordered_at
     from orders
