@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from segments.report.data import DuckDBWarehouse, load_report_data
 from segments.report.export import (
     PROFILES_CSV,
     ZSCORES_CSV,
@@ -16,19 +15,10 @@ from segments.report.export import (
     write_workbook,
 )
 
-from .test_report_data import write_warehouse
-
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    path = write_warehouse(tmp_path_factory.mktemp("export") / "tiny.duckdb", True)
-    with DuckDBWarehouse(path) as warehouse:
-        return load_report_data(warehouse)
-
-
-@pytest.fixture(scope="module")
-def workbook(data, tmp_path_factory):
-    path = write_workbook(data, tmp_path_factory.mktemp("xlsx") / "segments.xlsx", "EUR")
+def workbook(report_data, tmp_path_factory):
+    path = write_workbook(report_data, tmp_path_factory.mktemp("xlsx") / "segments.xlsx", "EUR")
     return load_workbook(path)
 
 
@@ -56,10 +46,10 @@ def test_every_table_sheet_has_a_frozen_filtered_header(workbook):
         assert sheet[1][0].font.bold, name
 
 
-def test_row_counts_equal_the_source_tables(workbook, data):
-    assert workbook["Customers"].max_row - 1 == len(data.customers)
-    assert workbook["Segment profiles"].max_row - 1 == len(data.profiles)
-    assert workbook["By country"].max_row - 1 == len(data.summaries["country"])
+def test_row_counts_equal_the_source_tables(workbook, report_data):
+    assert workbook["Customers"].max_row - 1 == len(report_data.customers)
+    assert workbook["Segment profiles"].max_row - 1 == len(report_data.profiles)
+    assert workbook["By country"].max_row - 1 == len(report_data.summaries["country"])
 
 
 def test_customers_sheet_headers_and_values(workbook):
@@ -109,17 +99,17 @@ def test_profiles_sheet_has_traits_in_words(workbook):
     assert traits["Inactive customers"] is None
 
 
-def test_csv_exports(data, tmp_path):
-    paths = write_csvs(data, tmp_path)
+def test_csv_exports(report_data, tmp_path):
+    paths = write_csvs(report_data, tmp_path)
     assert [path.name for path in paths] == [PROFILES_CSV, ZSCORES_CSV]
     profiles = pd.read_csv(tmp_path / PROFILES_CSV)
-    assert len(profiles) == len(data.profiles)
-    assert profiles["customer_count"].sum() == len(data.customers)
+    assert len(profiles) == len(report_data.profiles)
+    assert profiles["customer_count"].sum() == len(report_data.customers)
     assert {"segment_id", "segment_name", "customer_share", "revenue_share", "traits"} <= set(
         profiles.columns
     )
     zscores = pd.read_csv(tmp_path / ZSCORES_CSV)
-    assert len(zscores) == data.zscores.size
+    assert len(zscores) == report_data.zscores.size
     assert set(zscores["segment_id"]) == {1, 2}
 
 
@@ -147,23 +137,23 @@ def test_header_labels():
     assert header_label("segment_country_id") == "Segment country id"
 
 
-def test_missing_values_are_blank_cells(data, tmp_path):
-    customers = data.customers.copy()
+def test_missing_values_are_blank_cells(report_data, tmp_path):
+    customers = report_data.customers.copy()
     customers["country"] = customers["country"].astype("string")
     customers.loc[0, "country"] = pd.NA
     customers["order_count"] = customers["order_count"].astype("Int64")
     customers.loc[1, "order_count"] = pd.NA
     customers.loc[2, "net_revenue"] = float("inf")
-    changed = type(data)(**{**data.__dict__, "customers": customers})
+    changed = type(report_data)(**{**report_data.__dict__, "customers": customers})
     sheet = load_workbook(write_workbook(changed, tmp_path / "x.xlsx"))["Customers"]
     assert column(sheet, "Country")[0] is None
     assert column(sheet, "Orders")[1] is None
     assert column(sheet, "Net revenue")[2] is None
 
 
-def test_an_empty_summary_keeps_its_sheet_and_says_why(data, tmp_path):
-    empty = data.summaries["country"].iloc[0:0]
-    changed = type(data)(**{**data.__dict__, "summaries": {"country": empty}})
+def test_an_empty_summary_keeps_its_sheet_and_says_why(report_data, tmp_path):
+    empty = report_data.summaries["country"].iloc[0:0]
+    changed = type(report_data)(**{**report_data.__dict__, "summaries": {"country": empty}})
     book = load_workbook(write_workbook(changed, tmp_path / "x.xlsx"))
     assert book["By country"].max_row == 1
     notes = [row[1] for row in book["About"].iter_rows(values_only=True) if row[0] == "Note"]

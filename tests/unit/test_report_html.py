@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from segments.report.data import DuckDBWarehouse, load_report_data
 from segments.report.html import (
     diagnostics_in_words,
     kpi_tiles,
@@ -16,19 +15,10 @@ from segments.report.html import (
     summary_sentence,
 )
 
-from .test_report_data import write_warehouse
-
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    path = write_warehouse(tmp_path_factory.mktemp("html") / "tiny.duckdb", True)
-    with DuckDBWarehouse(path) as warehouse:
-        return load_report_data(warehouse)
-
-
-@pytest.fixture(scope="module")
-def html(data) -> str:
-    return render_report(data)
+def html(report_data) -> str:
+    return render_report(report_data)
 
 
 def test_self_contained(html):
@@ -63,17 +53,19 @@ def test_print_stylesheet(html):
     assert "break-inside: avoid" in html
 
 
-def test_text_is_escaped(data):
-    profiles = data.profiles.copy()
+def test_text_is_escaped(report_data):
+    profiles = report_data.profiles.copy()
     profiles.loc[profiles["segment_id"] == 1, "description"] = "<script>alert(1)</script>"
-    data_with_markup = type(data)(**{**data.__dict__, "profiles": profiles})
+    data_with_markup = type(report_data)(**{**report_data.__dict__, "profiles": profiles})
     html = render_report(data_with_markup)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_sections_without_their_tables_are_left_out(data):
-    bare = type(data)(**{**data.__dict__, "k_selection": None, "pca": None, "summaries": {}})
+def test_sections_without_their_tables_are_left_out(report_data):
+    bare = type(report_data)(
+        **{**report_data.__dict__, "k_selection": None, "pca": None, "summaries": {}}
+    )
     html = render_report(bare)
     charts = re.findall(r'<div class="chart" data-chart="(\w+)">', html)
     assert charts == ["sizes", "shares", "heatmap"]
@@ -81,8 +73,8 @@ def test_sections_without_their_tables_are_left_out(data):
     assert 'id="summaries"' not in html
 
 
-def test_kpi_tiles(data):
-    tiles = {tile["label"]: tile["value"] for tile in kpi_tiles(data.kpis, "\u20ac")}
+def test_kpi_tiles(report_data):
+    tiles = {tile["label"]: tile["value"] for tile in kpi_tiles(report_data.kpis, "\u20ac")}
     assert tiles["customers"] == "9"
     assert tiles["active customers (segmented)"] == "7 (78%)"
     assert tiles["segments"] == "2"
@@ -91,8 +83,8 @@ def test_kpi_tiles(data):
     assert tiles["model version"] == "abc123def456"
 
 
-def test_summary_sentence(data):
-    assert summary_sentence(data) == (
+def test_summary_sentence(report_data):
+    assert summary_sentence(report_data) == (
         "2 segments. The largest is Premium Loyalists (44% of customers); Premium Loyalists "
         "bring in the most: 95% of net revenue from 44% of customers."
     )
@@ -121,8 +113,10 @@ def test_pca_note_warns_when_the_map_hides_much():
     assert pca_note({}) == ""
 
 
-def test_without_customer_features_the_page_says_where_to_get_them(data):
-    bare = type(data)(**{**data.__dict__, "zscores": data.zscores.iloc[0:0, 0:0]})
+def test_without_customer_features_the_page_says_where_to_get_them(report_data):
+    bare = type(report_data)(
+        **{**report_data.__dict__, "zscores": report_data.zscores.iloc[0:0, 0:0]}
+    )
     html = render_report(bare)
     assert 'data-chart="heatmap"' not in html
     assert "need the customer-level features" in html
