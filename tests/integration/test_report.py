@@ -193,6 +193,16 @@ def test_screenshot(page):
     assert (ARTIFACTS / "report.png").stat().st_size > 50_000
 
 
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """`segments <args>` in a fresh interpreter, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "segments.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_cli_reads_a_copy_read_only(sample_db, tmp_path):
     """`segments report` in its own process, read-only, as `make build` runs it."""
     copy = tmp_path / "copy.duckdb"
@@ -201,21 +211,7 @@ def test_cli_reads_a_copy_read_only(sample_db, tmp_path):
     if wal.exists():
         shutil.copy(wal, copy.with_name(copy.name + ".wal"))
     out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "segments.cli",
-            "report",
-            "--database",
-            str(copy),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_cli("report", "--database", str(copy), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert (out / REPORT_NAME).exists()
     assert (out / WORKBOOK_NAME).exists()
@@ -227,20 +223,6 @@ def test_cli_reads_the_parquet_marts(sample_db, tmp_path):
     if not marts.is_dir():
         pytest.skip(f"no Parquet marts exported next to the sample build ({marts})")
     out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "segments.cli",
-            "export",
-            "--parquet-dir",
-            str(marts),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_cli("export", "--parquet-dir", str(marts), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert (out / WORKBOOK_NAME).exists()
