@@ -24,7 +24,7 @@ venv: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/dbt build
-	$(BIN)/segments report --out output/report
+	$(BIN)/segments report
 
 test: $(STAMP) lint browser
 	$(BIN)/pytest
