@@ -16,6 +16,7 @@ import pandas as pd
 
 from segments.publish import PublishedTable, new_build_id, output_root, publish, shop_name
 
+
 def model(dbt, session):
     dbt.config(materialized="table")
     database = session.sql(

@@ -32,7 +32,6 @@ from segments.report.html import write_report
 from segments.report.progress import StepLog
 
 
-
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(

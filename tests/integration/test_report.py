@@ -219,9 +219,8 @@ def test_cli_reads_a_copy_read_only(sample_db, tmp_path):
 
 
 def test_cli_reads_the_parquet_marts(sample_db, tmp_path):
-    marts = sample_db.parent / "output" / "marts"
-    if not marts.is_dir():
-        pytest.skip(f"no Parquet marts exported next to the sample build ({marts})")
+    marts = sample_db.parent / "output" / sample_db.stem / "current" / "marts"
+    assert marts.is_dir(), f"no Parquet marts published next to the sample build ({marts})"
     out = tmp_path / "out"
     result = run_cli("export", "--parquet-dir", str(marts), "--out", str(out))
     assert result.returncode == 0, result.stderr
