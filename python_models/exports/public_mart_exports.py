@@ -42,11 +42,10 @@ def model(dbt, session):
         "segment_transforms": dbt.ref("segment_transforms"),
         "segment_model_current": dbt.ref("segment_model_current"),
     }
-    tables = []
-    for name, relation in sources.items():
-        view = f"publish_source_{name}"
-        relation.create_view(view, replace=True)
-        tables.append(PublishedTable(name=name, source=view))
+    tables = [
+        PublishedTable(name=name, source=f"({relation.sql_query()})")
+        for name, relation in sources.items()
+    ]
     rows = publish(
         session,
         tables,

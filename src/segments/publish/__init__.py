@@ -47,8 +47,8 @@ _ATTACH_ALIAS = "segments_publish"
 
 @dataclass(frozen=True)
 class PublishedTable:
-    """A table copied into the serving copy: its name there and the SQL name it is read
-    from in the build's warehouse."""
+    """A table copied into the serving copy: its name there and what it is read from in
+    the build's warehouse (a table name or a parenthesised query)."""
 
     name: str
     source: str
@@ -158,7 +158,7 @@ def publish(
         for table in tables:
             connection.execute(
                 f"create table {_ATTACH_ALIAS}.main.{table.name} as "
-                f"select *, '{build_id}' as build_id from {table.source} order by all"
+                f"select *, '{build_id}' as build_id from {table.source} as source order by all"
             )
             parquet = staging / MARTS / f"{table.name}.parquet"
             connection.execute(
