@@ -219,10 +219,17 @@ def _write_manifest_table(connection, rows, build_id, shop, source_database, pub
 
 
 def _swap_current(root: Path, build: Path) -> None:
-    """Point ``current`` at `build` in one rename of a fresh symlink (atomic on POSIX)."""
+    """Point ``current`` at `build` in one rename of a fresh symlink (atomic on POSIX).
+    Where symlinks cannot be made (Windows without developer mode), ``current.txt`` names
+    the build folder instead, replaced in one rename too."""
     temporary = root / f".{CURRENT}.{os.getpid()}{TEMPORARY_SUFFIX}"
     temporary.unlink(missing_ok=True)
-    os.symlink(Path(BUILDS) / build.name, temporary, target_is_directory=True)
+    try:
+        os.symlink(Path(BUILDS) / build.name, temporary, target_is_directory=True)
+    except OSError:
+        temporary.write_text(f"{BUILDS}/{build.name}\n")
+        os.replace(temporary, root / f"{CURRENT}.txt")
+        return
     os.replace(temporary, root / CURRENT)
 
 
