@@ -39,9 +39,8 @@ scores_per_customer as (
 final as (
 
     select
-        coalesce(
-            customer_features.customer_id, scores_per_customer.customer_id
-        ) as customer_id,
+        customer_features.customer_id as feature_customer_id,
+        scores_per_customer.customer_id as scored_customer_id,
         customer_features.is_active,
         scores_per_customer.score_count,
         scores_per_customer.segment_id as scored_segment_id,

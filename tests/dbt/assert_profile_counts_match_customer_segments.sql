@@ -61,12 +61,12 @@ inactive_customers as (
 compared as (
 
     select
+        segment_profiles.customer_count as profile_customer_count,
         coalesce(
             segment_profiles.segment_id,
             expected_segments.segment_id,
             segment_customers.segment_id
         ) as segment_id,
-        segment_profiles.customer_count as profile_customer_count,
         coalesce(segment_customers.customer_count, 0)
             as assigned_customer_count,
         expected_segments.segment_id is not null as is_expected
