@@ -95,7 +95,8 @@ def test_invariant_tests_fail_on_tampered_data(sample_db, tmp_path):
     """The sample build passed these tests; on a copy with each invariant broken once, `dbt
     test` fails each of them with exactly one offending row."""
     execute(sample_db, "checkpoint")
-    tampered = tmp_path / "tampered.duckdb"
+    # Same file name: views in the copy name their tables by catalog, the file's stem.
+    tampered = tmp_path / sample_db.name
     shutil.copyfile(sample_db, tampered)
     with duckdb.connect(str(tampered)) as connection:
         for statement in TAMPERING.values():
