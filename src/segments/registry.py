@@ -2,7 +2,8 @@
 
 ``seeds/segment_features.csv`` is the one definition of the customer features the project
 knows: name, position, transform (``log_transform``), whether it is a default clustering
-feature (``is_default``) and profiled in ``segment_profiles`` (``is_profiled``), the persona
+feature (``is_default``), profiled in ``segment_profiles`` (``is_profiled``) and in the report
+(``is_reported``), the persona
 trait it measures, and how people read it (label, unit, kind of number, words for high and
 low). ``seeds/segment_reserved.csv`` holds the segments the model never assigns (segment 0,
 the inactive customers): name, description, campaign.
@@ -39,7 +40,7 @@ TEXT_COLUMNS = (
     "low_phrase",
     "template",
 )
-BOOLEAN_COLUMNS = ("log_transform", "is_default", "is_profiled")
+BOOLEAN_COLUMNS = ("log_transform", "is_default", "is_profiled", "is_reported")
 FEATURE_COLUMNS = (*TEXT_COLUMNS, "feature_position", "trait_rank", *BOOLEAN_COLUMNS)
 KINDS = ("count", "money", "days", "share", "rate")
 RESERVED_COLUMNS = ("segment_id", "segment_name", "description", "recommended_campaign")
@@ -126,10 +127,17 @@ def log_features(features: pd.DataFrame | None = None) -> frozenset[str]:
 
 
 def profile_features(features: pd.DataFrame | None = None) -> list[str]:
-    """Features profiled per segment (segment_profiles' <feature>_mean/_median, the
-    report's heatmap), in position order."""
+    """Features profiled per segment in segment_profiles (<feature>_mean/_median), in
+    position order."""
     registry = feature_registry(features)
     return registry.loc[registry["is_profiled"], "feature_name"].tolist()
+
+
+def reported_features(features: pd.DataFrame | None = None) -> list[str]:
+    """Features the report profiles (heatmap, traits) besides the model's own, in position
+    order."""
+    registry = feature_registry(features)
+    return registry.loc[registry["is_reported"], "feature_name"].tolist()
 
 
 def trait_features(features: pd.DataFrame | None = None) -> dict[str, list[str]]:

@@ -69,10 +69,10 @@ def profile_features(
     model_features: list[str],
     registry_features: pd.DataFrame | None = None,
 ) -> list[str]:
-    """Features to profile: the model's own first, then the registry's profiled ones
+    """Features to profile: the model's own first, then the registry's reported ones
     (``registry_features``: the segment_features table, None: the seed file), if present in
     the data with at least one value."""
-    profiled = registry.profile_features(registry_features)
+    profiled = registry.reported_features(registry_features)
     ordered = list(dict.fromkeys([*model_features, *profiled]))
     return [
         name

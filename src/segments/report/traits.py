@@ -57,8 +57,8 @@ def feature_specs(features: pd.DataFrame | None = None) -> dict[str, FeatureSpec
 FEATURES: dict[str, FeatureSpec] = feature_specs()
 
 #: Features shown in the profile heatmap and cards, in this order, when the data has them
-#: (the registry's profiled features, as in the segment_profiles mart).
-PROFILE_FEATURES: tuple[str, ...] = tuple(registry.profile_features())
+#: (the registry's is_reported features).
+PROFILE_FEATURES: tuple[str, ...] = tuple(registry.reported_features())
 
 STABILITY_WORDS: dict[str, str] = {
     "stable": "Stable: it comes back almost unchanged when the model is refit, so it is safe "
