@@ -6,8 +6,11 @@
 #}
 {% macro profiled_features() -%}
     {%- set features = [] -%}
-    {%- set registry = ref('segment_features') -%}
-    {%- if execute and load_relation(registry) is not none -%}
+    {#- The loaded relation, not the ref: under `dbt build --empty` a ref
+        renders as an empty subquery, and the mart's columns must not. -#}
+    {%- set registry_ref = ref('segment_features') -%}
+    {%- set registry = load_relation(registry_ref) if execute else none -%}
+    {%- if registry is not none -%}
         {%- set rows = run_query(
             'select feature_name from ' ~ registry
             ~ ' where is_profiled order by feature_position') -%}
