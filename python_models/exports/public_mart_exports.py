@@ -23,7 +23,8 @@ def model(dbt, session):
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchone()[0]
     # The public marts, then the tables the report also reads (features, model
-    # diagnostics). dbt needs each ref spelled out as a literal.
+    # diagnostics, the segment 0 and feature registry seeds). dbt needs each ref
+    # spelled out as a literal.
     sources = {
         "customer_segments": dbt.ref("customer_segments"),
         "customer_segment_changes": dbt.ref("customer_segment_changes"),
@@ -41,6 +42,8 @@ def model(dbt, session):
         "segment_pca_projection": dbt.ref("segment_pca_projection"),
         "segment_transforms": dbt.ref("segment_transforms"),
         "segment_model_current": dbt.ref("segment_model_current"),
+        "segment_reserved": dbt.ref("segment_reserved"),
+        "segment_features": dbt.ref("segment_features"),
     }
     tables = [
         PublishedTable(name=name, source=f"({relation.sql_query()})")
