@@ -110,7 +110,7 @@ class DuckDBWarehouse(Warehouse):
 
 
 class ParquetWarehouse(Warehouse):
-    """A folder of ``<table>.parquet`` files, e.g. ``output/segments/current/marts`` published by the build."""
+    """A folder of ``<table>.parquet`` files, e.g. ``output/segments/current/marts``."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)

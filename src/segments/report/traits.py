@@ -72,6 +72,31 @@ STABILITY_WORDS: dict[str, str] = {
 }
 
 
+#: inactive_reason codes in words (customer_features, customer_segments).
+INACTIVE_REASON_WORDS: dict[str, str] = {
+    "no_purchase_in_window": "no purchase before the as-of date",
+    "no_purchase_within_inactive_after_days": "no recent purchase (longer ago than the "
+    "inactivity limit)",
+}
+
+#: Stability classes in a word or two, for table cells.
+STABILITY_SHORT: dict[str, str] = {
+    "stable": "stable",
+    "measuring a pattern": "fairly stable",
+    "pattern, but unstable": "unstable",
+    "dissolved": "not reliable",
+}
+
+
+def inactive_reason_in_words(reason: object, inactive_after_days: int | None = None) -> object:
+    """An inactive_reason code as a marketer reads it (None stays None)."""
+    if reason is None or (not isinstance(reason, str) and pd.isna(reason)):
+        return None
+    if reason == "no_purchase_within_inactive_after_days" and inactive_after_days:
+        return f"no purchase in the last {inactive_after_days:,} days (the inactivity limit)"
+    return INACTIVE_REASON_WORDS.get(str(reason), str(reason).replace("_", " "))
+
+
 def feature_label(feature: str) -> str:
     """Human label of a feature ("Orders"); the column name made readable when unknown."""
     spec = FEATURES.get(feature)
