@@ -327,7 +327,7 @@ def heatmap_chart(data: ReportData, currency: str = "") -> go.Figure:
     x_labels = [_swatch(i, _wrap(data.name_of(i))) for i in segment_ids]
     fig = go.Figure(
         go.Heatmap(
-            z=z.T.to_numpy(),
+            z=z.T.to_numpy().tolist(),
             x=x_labels,
             y=y_labels,
             zmin=-Z_LIMIT,
