@@ -35,10 +35,7 @@ order_lines as (
         min(source_line_number) as source_line_number,
         count(*) as source_line_count
     from staged_lines
-    group by
-        {%- for name in line_columns %}
-        {{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
+    group by {{ range(1, line_columns | length + 1) | join(', ') }}
 
 ),
 
@@ -135,10 +132,10 @@ final as (
         unit_price,
         discount_amount,
         source_line_count,
-        source_line_count - 1 as duplicate_line_count,
         is_return,
         is_cancellation,
         ordered_at,
+        source_line_count - 1 as duplicate_line_count,
         quantity * unit_price as line_amount,
         rejection_reason is null as is_accepted
     from validated

@@ -35,9 +35,7 @@ def test_staged_lines_keep_the_published_facts(online_retail_db):
     assert scalar(online_retail_db, f"select count(*) from {staged}") == 541_909
     assert scalar(online_retail_db, f"select sum(source_line_count) from {lines}") == 541_909
     assert scalar(online_retail_db, f"select count(distinct customer_id) from {lines}") == 4_372
-    assert (
-        scalar(online_retail_db, f"select count(*) from {staged} where is_cancellation") == 9_288
-    )
+    assert scalar(online_retail_db, f"select count(*) from {staged} where is_cancellation") == 9_288
     assert (
         scalar(
             online_retail_db,

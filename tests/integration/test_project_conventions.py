@@ -55,13 +55,15 @@ def test_every_model_has_a_primary_key_test(manifest):
             continue
         meta = node["config"].get("meta", {})
         parent = meta.get("primary_key_inherited_from")
-        column = meta.get("primary_key")
+        key = meta.get("primary_key") or []
+        key_columns = [key] if isinstance(key, str) else list(key)
+        documented = bool(key_columns) and all(c in node["columns"] for c in key_columns)
         if parent:
             parent_id = by_name.get(parent)
             ok = (
                 parent_id in node["depends_on"]["nodes"]
-                and column in node["columns"]
-                and column in models[parent_id]["columns"]
+                and documented
+                and all(c in models[parent_id]["columns"] for c in key_columns)
             )
             # the parent is keyed itself, by a test or in turn by inheritance
             while ok and parent_id not in keyed:
@@ -70,7 +72,7 @@ def test_every_model_has_a_primary_key_test(manifest):
                 ok = parent_id is not None
             if ok:
                 continue
-        elif meta.get("primary_key_guaranteed_by") and column in node["columns"]:
+        elif meta.get("primary_key_guaranteed_by") and documented:
             continue
         unkeyed.append(node["name"])
     assert unkeyed == []

@@ -13,9 +13,9 @@
 {%- set raw_names = ['order_id', 'customer_id', 'ordered_at', 'product_id',
     'product_name', 'category', 'country', 'quantity', 'unit_price',
     'discount_amount', 'is_return'] -%}
-{%- set source_names = [] -%}
+{%- set given_names = [] -%}
 {%- for name in raw_names if columns[name] is not none -%}
-    {%- do source_names.append(adapter.quote(columns[name].name)) -%}
+{%- do given_names.append(name) -%}
 {%- endfor -%}
 
 with
@@ -29,7 +29,6 @@ order_lines as (
 renamed as (
 
     select
-        {{ source_line_number(source_names) }} as source_line_number,
     {%- for name in raw_names %}
         {{ select_input_column(columns[name], name) }}
         {{- ',' if not loop.last }}
@@ -41,7 +40,7 @@ renamed as (
 typed as (
 
     select
-        source_line_number,
+        {{ source_line_number(given_names) }} as source_line_number,
         {{ cast_input_column(columns.order_id, 'string', 'order_id') }}
             as order_id,
         {{ cast_input_column(columns.customer_id, 'string', 'customer_id') }}
