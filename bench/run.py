@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"] = machine_info()
     methods = [m for m in METHODS if m in args.methods]
     failures = []
+    measured: list[str] = []
     for item in args.sizes:
         manifest = ensure_input(item, data_root, env)
         summaries = bench_input(item, data_root / item.label, methods, settings)
@@ -266,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
             acceptable = ("ok",) if args.smoke or method == "project" else ("ok", "timeout", "oom")
             if summary["status"] not in acceptable:
                 failures.append(f"{item.label} {method}: {summary['status']} {summary['notes']}")
+        measured.append(item.label)
+        if not args.smoke:
+            # another invocation may have written other inputs meanwhile: keep them
+            on_disk = load_results(results_path)["sizes"]
+            results["sizes"] = on_disk | {label: results["sizes"][label] for label in measured}
         save_results(results, results_path)
     if update_markdown:
         write_markdown(results, BENCHMARKS_MD)
