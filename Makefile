@@ -72,7 +72,7 @@ bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --smoke
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --sizes 1m 10m online-retail-x20 --runs 3
+	$(BIN)/python bench/run.py --sizes 1m 10m online-retail-x20 --runs 1 --seeds-time-cap 300
 	$(BIN)/python bench/run.py --sizes 100m --methods project --runs 1
 
 clean:
