@@ -128,7 +128,8 @@ TEMPLATE = """<!DOCTYPE html>
       <p><span class="label">On average:</span> {{ card.averages }}</p>
       {% endif %}
       {% if card.top_categories %}
-      <p><span class="label">Top categories:</span> {{ card.top_categories }}</p>
+      <p><span class="label">Top categories of the segment's spend, all its customers
+        together:</span> {{ card.top_categories }}</p>
       {% endif %}
       {% if card.campaign %}
       <p><span class="label">Recommended campaign:</span> {{ card.campaign }}</p>
