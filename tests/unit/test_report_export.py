@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from segments.report.export import (
+    EMPTY_REASONS,
     PROFILES_CSV,
     ZSCORES_CSV,
     column_kind,
@@ -33,7 +34,13 @@ def column(sheet, header: str) -> list:
 
 def test_sheet_names(workbook):
     # Only the country summary exists in the tiny warehouse: no empty category/month sheets.
-    assert workbook.sheetnames == ["Customers", "Segment profiles", "By country", "About"]
+    assert workbook.sheetnames == [
+        "Customers",
+        "Segment profiles",
+        "By country",
+        "Movement",
+        "About",
+    ]
 
 
 def test_every_table_sheet_has_a_frozen_filtered_header(workbook):
@@ -156,5 +163,6 @@ def test_an_empty_summary_keeps_its_sheet_and_says_why(report_data, tmp_path):
     changed = type(report_data)(**{**report_data.__dict__, "summaries": {"country": empty}})
     book = load_workbook(write_workbook(changed, tmp_path / "x.xlsx"))
     assert book["By country"].max_row == 1
+    assert book["By country"]["A1"].value.startswith("No rows: the input has no country")
     notes = [row[1] for row in book["About"].iter_rows(values_only=True) if row[0] == "Note"]
-    assert notes == ["By country is empty: the input data has no country information."]
+    assert notes == ["By country is empty: " + EMPTY_REASONS["country"]]
