@@ -136,6 +136,8 @@ def profile_tables(results: dict, top: int = 12) -> str:
         if not project or project["median_wall_s"] is None or entry["lines"] < 1_000_000:
             continue
         nodes = project.get("nodes", [])
+        if not nodes:  # dbt's run_results.json was not there to read
+            continue
         wall = project["median_wall_s"]
         node_total = sum(n["execution_time_s"] for n in nodes)
         threads = project.get("dbt_threads", 2)
