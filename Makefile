@@ -11,7 +11,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: build test lint format unit integration sample docs bench-smoke clean browser venv
+.PHONY: build test lint format unit integration sample docs bench-smoke clean browser venv \
+	java venv-spark test-spark
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +28,35 @@ build: $(STAMP)
 	$(BIN)/segments report --out output/report
 
 test: $(STAMP) lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/spark
+	$(MAKE) test-spark
+
+# The Spark leg (docs/spark.md): the same project on dbt-spark (session method, local[2]),
+# in its own virtualenv with pyspark, on Java 17 from Debian's packages. The virtualenv is
+# kept between runs (rebuilt when a lock changes). The Databricks lock is checked to resolve.
+SPARK_VENV := .venv-spark
+SPARK_BIN := $(SPARK_VENV)/bin
+SPARK_STAMP := $(SPARK_VENV)/.installed
+
+$(SPARK_STAMP): requirements-spark.lock requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_BIN)/pip install --quiet --upgrade pip
+	$(SPARK_BIN)/pip install --quiet -r requirements-spark.lock
+	$(SPARK_BIN)/pip install --quiet --no-deps -e .
+	touch $(SPARK_STAMP)
+
+venv-spark: $(SPARK_STAMP)
+
+java:
+	@command -v java >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && apt-get update -qq \
+	       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } \
+	  || { echo "Java 17 is needed for the Spark leg: apt-get install openjdk-17-jre-headless"; exit 1; }
+
+test-spark: $(SPARK_STAMP) java
+	$(SPARK_BIN)/pip install --quiet --dry-run --ignore-installed -r requirements-databricks.lock
+	SPARK_LEG=1 $(SPARK_BIN)/pytest tests/spark -p no:cacheprovider
 
 # Chromium for the report's browser test (tests/integration/test_report.py), from Debian's
 # packages. Without root or apt-get it is not installed and that test is skipped.
@@ -74,4 +103,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --sizes 1m 10m --runs 3
 
 clean:
-	rm -rf $(VENV) target logs *.duckdb *.duckdb.wal
+	rm -rf $(VENV) $(SPARK_VENV) target logs *.duckdb *.duckdb.wal

@@ -86,9 +86,9 @@ inactive_segment as (
         'Inactive customers' as segment_name,
         {{ dbt.concat([
             "'Customers left out of clustering: '",
-            "coalesce(" ~ dbt.listagg(
+            "coalesce(" ~ ordered_listagg(
                 'inactive_reason_texts.reason_text', "'; '",
-                'order by inactive_reason_texts.inactive_reason'
+                'inactive_reason_texts.inactive_reason'
             ) ~ ", 'none as of this date')",
             "'.'",
         ]) }} as description,
@@ -176,7 +176,7 @@ top_categories as (
     select
         segment_id,
         max(case when category_rank = 1 then category end) as top_category,
-        {{ dbt.listagg(
+        {{ ordered_listagg(
             dbt.concat([
                 'category', "' '",
                 'cast(cast(round(segment_spend_share * 100) as integer) as '
@@ -184,7 +184,7 @@ top_categories as (
                 "'%'",
             ]),
             "', '",
-            'order by category_rank',
+            'category_rank',
         ) }} as top_categories
     from segment_category_summary
     where category_rank <= 3

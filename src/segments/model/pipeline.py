@@ -328,6 +328,8 @@ def as_frame(table: Any) -> pd.DataFrame | None:
     """A pandas frame from a DataFrame, a DuckDB relation (what ``dbt.ref`` gives) or None."""
     if table is None or isinstance(table, pd.DataFrame):
         return table
+    if callable(getattr(table, "toPandas", None)):
+        return table.toPandas()
     if callable(getattr(table, "df", None)):
         return table.df()
     raise SegmentationInputError(f"Expected a DataFrame, got {type(table).__name__}.")
