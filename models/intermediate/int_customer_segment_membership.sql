@@ -2,8 +2,8 @@
     One row per customer of int_customer_features: the segment the current
     model assigns to an active customer (customer_segment_scores), or
     segment 0, "Inactive customers", for a customer left out of clustering.
-    observed_at is the build's as_of_date as a timestamp: the snapshots
-    record it as dbt_valid_from, so history runs on data time, not on the
+    observed_at is the build's as_of_date as a timestamp: history
+    (customer_segment_membership_history) runs on data time, not on the
     wall clock, and a rerun for the same date changes nothing.
 #}
 with

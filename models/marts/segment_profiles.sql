@@ -212,7 +212,7 @@ final as (
         cast(coalesce(segment_statistics.net_revenue, 0) as {{ type_double() }})
             as net_revenue,
         cast(
-            coalesce(segment_statistics.net_revenue, 0)
+            cast(coalesce(segment_statistics.net_revenue, 0) as {{ type_double() }})
             / nullif(totals.net_revenue, 0) as {{ type_double() }}
         ) as revenue_share,
         cast(
@@ -224,7 +224,7 @@ final as (
             as {{ type_double() }}
         ) as returned_amount,
         cast(
-            segment_statistics.returned_amount
+            cast(segment_statistics.returned_amount as {{ type_double() }})
             / nullif(segment_statistics.purchased_amount, 0)
             as {{ type_double() }}
         ) as return_rate,

@@ -5,19 +5,16 @@ full_refresh=False: `dbt build --full-refresh` keeps the history (it is the memo
 segment ids stable); to start over on purpose, drop the table."""
 
 from segments.dbt_bridge import model_history_rows, previous_model, segmentation_config
+from segments.model.pipeline import as_frame
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental",
-        incremental_strategy="delete+insert",
-        unique_key="model_version",
-        full_refresh=False,
-    )
+    # incremental_strategy and partition_by: _segmentation__models.yml (per adapter).
+    dbt.config(materialized="incremental", unique_key="model_version", full_refresh=False)
     config = segmentation_config(
         dbt.config.meta_get("segmentation_vars"), dbt.ref("int_analysis_window")
     )
-    history = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
+    history = as_frame(session.sql(f"select * from {dbt.this}")) if dbt.is_incremental else None
     return model_history_rows(
         dbt.ref("int_segment_training_sample"),
         dbt.ref("segment_transforms"),
