@@ -75,13 +75,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests python_models bench
 	$(BIN)/ruff format --check src tests python_models bench
 	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/dbt run --quiet --target ci --select +int_categories_ranked
-	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models snapshots tests/dbt
+	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests/dbt
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests python_models bench
 	$(BIN)/ruff check --fix src tests python_models bench
 	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/dbt run --quiet --target ci --select +int_categories_ranked
-	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff fix models snapshots tests/dbt
+	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff fix models tests/dbt
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit

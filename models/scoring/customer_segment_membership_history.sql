@@ -22,7 +22,7 @@ with
 
 customer_segment_membership as (
 
-    select * from {{ ref('int_customer_segment_membership') }}
+    select * from {{ ref('customer_segment_membership') }}
 
 ),
 
