@@ -53,8 +53,16 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     os.chdir(PROJECT_DIR)  # input paths are taken from the project root, as dbt is run
     try:
         run_dbt(
-            ["build", "--exclude-resource-type", "test", "unit_test",
-             "--target-path", str(root / "target_duckdb"), "--log-path", str(root)],
+            [
+                "build",
+                "--exclude-resource-type",
+                "test",
+                "unit_test",
+                "--target-path",
+                str(root / "target_duckdb"),
+                "--log-path",
+                str(root),
+            ],
             target="ci",
         )
         run_dbt(["build", "--target-path", str(target_path), "--log-path", str(root)])

@@ -9,15 +9,15 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from segments.dbt_bridge import to_pandas  # noqa: E402
-from segments.model.build import (  # noqa: E402
+from segments.dbt_bridge import to_pandas
+from segments.model.build import (
     build_centroids,
     build_k_selection,
     build_transforms,
 )
-from segments.model.config import SegmentationConfig  # noqa: E402
+from segments.model.config import SegmentationConfig
 
-from ..unit.synthetic import persona_customers  # noqa: E402
+from ..unit.synthetic import persona_customers
 
 CONFIG = SegmentationConfig(n_boot=0, n_init=2, k_max=5, as_of_date="2011-12-09")
 #: Money and ratios arrive as DECIMAL from the warehouse on Spark unless cast.
