@@ -54,9 +54,16 @@ java:
 	       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } \
 	  || { echo "Java 17 is needed for the Spark leg: apt-get install openjdk-17-jre-headless"; exit 1; }
 
+# The Databricks lock's resolution (pip's dry run, a few minutes of index look-ups) runs
+# beside the Spark tests.
 test-spark: $(SPARK_STAMP) java
-	$(SPARK_BIN)/pip install --quiet --dry-run --ignore-installed -r requirements-databricks.lock
-	SPARK_LEG=1 $(SPARK_BIN)/pytest tests/spark -p no:cacheprovider
+	@mkdir -p target
+	@$(SPARK_BIN)/pip install --quiet --dry-run --ignore-installed \
+	    -r requirements-databricks.lock >target/databricks-lock-check.log 2>&1 & lock_check=$$!; \
+	SPARK_LEG=1 $(SPARK_BIN)/pytest tests/spark -p no:cacheprovider; tests=$$?; \
+	if wait $$lock_check; then echo "requirements-databricks.lock resolves (pip --dry-run)"; \
+	else echo "requirements-databricks.lock does not resolve:"; cat target/databricks-lock-check.log; exit 1; fi; \
+	exit $$tests
 
 # Chromium for the report's browser test (tests/integration/test_report.py), from Debian's
 # packages. Without root or apt-get it is not installed and that test is skipped.

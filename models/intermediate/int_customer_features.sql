@@ -225,7 +225,9 @@ features as (
         case
             when purchased_amount > 0
                 then least(
-                    cast(returned_amount as {{ type_double() }}) / purchased_amount, 1
+                    cast(returned_amount as {{ type_double() }})
+                    / purchased_amount,
+                    1
                 )
         end as return_rate,
         months_active,
@@ -239,24 +241,29 @@ features as (
         end as avg_days_between_orders,
         case
             when has_discount_data
-                then cast(discount_amount as {{ type_double() }})
-                / nullif(purchased_amount, 0)
+                then
+                    cast(discount_amount as {{ type_double() }})
+                    / nullif(purchased_amount, 0)
         end as discount_share,
         case
             when has_discount_data
-                then cast(discounted_order_count as {{ type_double() }})
-                / nullif(order_count, 0)
+                then
+                    cast(discounted_order_count as {{ type_double() }})
+                    / nullif(order_count, 0)
         end as discounted_order_share,
         case
             when has_visit_data
-                then cast(coalesce(visits_last_365_days, 0) as {{ type_double() }})
-                / greatest(1.0, least(
-                    12.0,
-                    cast({{ dbt.datediff(
-                        'first_seen_at', 'as_of_date', 'day'
-                    ) }} as {{ type_double() }})
-                    / 30.4375
-                ))
+                then
+                    cast(
+                        coalesce(visits_last_365_days, 0) as {{ type_double() }}
+                    )
+                    / greatest(1.0, least(
+                        12.0,
+                        cast({{ dbt.datediff(
+                            'first_seen_at', 'as_of_date', 'day'
+                        ) }} as {{ type_double() }})
+                        / 30.4375
+                    ))
         end as visits_per_month,
         case
             when has_visit_data then coalesce(visits_last_90_days, 0)
