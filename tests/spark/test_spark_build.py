@@ -79,7 +79,11 @@ def test_every_node_built_and_every_test_passed(builds):
         and node["config"].get("enabled", True)
     }
     assert expected - set(statuses) == set()
-    not_ok = {uid: status for uid, status in statuses.items() if status not in {"success", "pass"}}
+    not_ok = {
+        uid: status
+        for uid, status in statuses.items()
+        if status not in {"success", "pass"} and not uid.startswith("exposure.")
+    }
     assert not_ok == {}
     kinds = {uid.split(".")[0] for uid in statuses}
     assert {"model", "seed", "test", "unit_test"} <= kinds
