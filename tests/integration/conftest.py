@@ -14,7 +14,7 @@ import pytest
 from .dbt_project_runner import (
     EARLIER_AS_OF,
     ONLINE_RETAIL,
-    export_dir,
+    output_root,
     query,
     run_dbt,
     run_dbt_subprocess,
@@ -76,7 +76,7 @@ def two_builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
     }
     stop_file = database.parent / "stop_reader"
     reader = subprocess.Popen(
-        [sys.executable, str(READER), str(export_dir(database)), str(database), str(stop_file)],
+        [sys.executable, str(READER), str(output_root(database)), str(database), str(stop_file)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
