@@ -40,7 +40,13 @@ from segments.model.prepare import (
     round_significant,
     select_features,
 )
-from segments.model.selection import choose_k, mark_choice, sweep_k, validate_k
+from segments.model.selection import (
+    MIN_SEGMENT_SHARE,
+    choose_k,
+    mark_choice,
+    sweep_k,
+    validate_k,
+)
 from segments.model.stable_ids import centroids_wide, match_segments, restate_centroids
 from segments.model.validation import (
     bootstrap_stability,
@@ -64,6 +70,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "silhouette": "float64",
         "davies_bouldin": "float64",
         "calinski_harabasz": "float64",
+        "smallest_segment_share": "float64",
         "mean_rank": "float64",
         "is_elbow": "bool",
         "is_chosen": "bool",
@@ -133,6 +140,7 @@ CONFIG_VARS: dict[str, str] = {
     "segment_k_max": "k_max",
     "segment_k": "forced_k",
     "segment_min_chosen_k": "min_chosen_k",
+    "segment_min_segment_share": "min_segment_share",
     "segment_scaling": "scaling",
     "segment_algorithm": "algorithm",
     "segment_random_state": "random_state",
@@ -213,9 +221,10 @@ class SegmentationConfig:
 
     features: tuple[str, ...] = tuple(DEFAULT_FEATURES)
     k_min: int = 2
-    k_max: int = 10
+    k_max: int = 8
     forced_k: int | None = None
     min_chosen_k: int = 3
+    min_segment_share: float = MIN_SEGMENT_SHARE
     scaling: str = "standard"
     algorithm: str = "kmeans"
     random_state: int = 42
@@ -248,6 +257,13 @@ class SegmentationConfig:
         set_(self, "as_of_date", _normalize_date(self.as_of_date))
         set_(self, "warm_start", _parse_bool(self.warm_start, "segment_warm_start"))
         set_(self, "match_threshold", float(self.match_threshold))
+        try:
+            set_(self, "min_segment_share", float(self.min_segment_share))
+        except (TypeError, ValueError) as exc:
+            raise SegmentationInputError(
+                "Var 'segment_min_segment_share' must be a number between 0 and 0.5, "
+                f"got {self.min_segment_share!r}."
+            ) from exc
         problems = []
         if len(self.features) < 2:
             problems.append("segment_features needs at least 2 features")
@@ -260,6 +276,10 @@ class SegmentationConfig:
         if self.forced_k is None and self.min_chosen_k > self.k_max:
             problems.append(
                 f"segment_min_chosen_k={self.min_chosen_k} must be <= segment_k_max={self.k_max}"
+            )
+        if not 0 <= self.min_segment_share <= 0.5:
+            problems.append(
+                f"segment_min_segment_share={self.min_segment_share} must be between 0 and 0.5"
             )
         if self.forced_k is not None and self.forced_k < 2:
             problems.append(f"segment_k={self.forced_k} must be >= 2")
@@ -513,8 +533,8 @@ def build_k_selection(
         n_init=config.n_init,
         silhouette_sample_size=config.silhouette_sample_size,
     )
-    chosen = choose_k(metrics, config.forced_k, config.min_chosen_k)
-    table = mark_choice(metrics, chosen, config.min_chosen_k)
+    chosen = choose_k(metrics, config.forced_k, config.min_chosen_k, config.min_segment_share)
+    table = mark_choice(metrics, chosen, config.min_chosen_k, config.min_segment_share)
     table.insert(0, "model_version", _single_version(transforms, "The transforms table"))
     return _finish(table, "k_selection")
 
