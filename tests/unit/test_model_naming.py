@@ -15,11 +15,21 @@ from segments.model.naming import (
     persona_scores,
     validate_personas,
 )
-from segments.model.prepare import DEFAULT_FEATURES
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "segment_personas.csv"
 
-#: Standardized centroids shaped like the five study personas (columns: DEFAULT_FEATURES).
+#: The study's seven features (return_rate included, as the study clustered on it).
+STUDY_FEATURES = [
+    "recency_days",
+    "order_count",
+    "net_revenue",
+    "return_rate",
+    "top_category_share",
+    "discount_share",
+    "visits_per_month",
+]
+
+#: Standardized centroids shaped like the five study personas (columns: STUDY_FEATURES).
 STUDY_CENTROIDS = {
     # recency, orders, revenue, returns, top category, discounts, visits
     "premium_loyalists": [-1.2, 1.4, 1.4, -0.3, -0.5, -0.6, 1.3],
@@ -35,7 +45,7 @@ def personas() -> pd.DataFrame:
     return pd.read_csv(SEED)
 
 
-def centroid_frame(rows: dict[int, list[float]], columns=DEFAULT_FEATURES) -> pd.DataFrame:
+def centroid_frame(rows: dict[int, list[float]], columns=STUDY_FEATURES) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
