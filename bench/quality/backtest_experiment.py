@@ -97,7 +97,7 @@ def load(database: Path, horizon_days: int) -> pd.DataFrame:
                 select
                     lines.customer_id,
                     sum(lines.net_amount) as future_net_revenue,
-                    bool_or(not lines.is_return) as bought_again
+                    bool_or(lines.quantity > 0) as bought_again
                 from intermediate.int_order_lines_accepted as lines
                 cross join window_
                 where lines.ordered_at >= window_.as_of_date
@@ -166,9 +166,7 @@ def rfm_cell(r: int, f: int, with_lost: bool = True) -> str:
 def rfm_grid(frame: pd.DataFrame, with_lost: bool = True) -> np.ndarray:
     recency = score_quintile(frame["recency_days"], ascending=False)
     frequency = score_quintile(frame["order_count"], ascending=True)
-    return np.array(
-        [rfm_cell(r, f, with_lost) for r, f in zip(recency, frequency, strict=True)]
-    )
+    return np.array([rfm_cell(r, f, with_lost) for r, f in zip(recency, frequency, strict=True)])
 
 
 def log_rfm(frame: pd.DataFrame) -> np.ndarray:

@@ -7,9 +7,10 @@ for a campaign). Among them, rank each k on silhouette (higher is better), Davie
 better); the best mean rank is the *consensus* k, ties going to the k closest to the elbow,
 then to the smaller k.
 
-* Natural groups: when the consensus k has a silhouette of at least
-  ``STRONG_STRUCTURE_SILHOUETTE`` (0.5, Kaufman & Rousseeuw's "strong structure"), the data
-  really has that many groups and the consensus k is chosen.
+* Natural groups: when every signal agrees on the consensus k (it is the best candidate on
+  all four, mean rank 1) or its silhouette is at least ``STRONG_STRUCTURE_SILHOUETTE``
+  (0.5, Kaufman & Rousseeuw's "strong structure"), the data really has that many groups
+  and the consensus k is chosen.
 * A continuum (the usual case for real shops: silhouettes of 0.25-0.4 at every k): the
   segments are a partition, and a finer partition predicts what customers do next better
   (measured by the backtest, docs/method.md) as long as every segment stays big enough to
@@ -207,9 +208,7 @@ def consensus_ranks(
     return ranks.mean(axis=1).reindex(metrics.index)
 
 
-def consensus_k(
-    metrics: pd.DataFrame, min_k: int = 3, min_share: float = MIN_SEGMENT_SHARE
-) -> int:
+def consensus_k(metrics: pd.DataFrame, min_k: int = 3, min_share: float = MIN_SEGMENT_SHARE) -> int:
     """The candidate k with the best mean rank; ties to the k closest to the elbow, then
     to the smaller k."""
     table = pd.DataFrame(
@@ -231,18 +230,25 @@ def choose_k(
 ) -> int:
     """The k to fit: ``forced_k`` when given, otherwise the rule of the module docstring.
 
-    The consensus k when its silhouette shows natural groups, else the largest candidate
-    k. Validation of ``forced_k`` against the number of customers happens where that
-    number is known (``validate_k``).
+    The consensus k when the data shows natural groups, else the largest candidate k.
+    Validation of ``forced_k`` against the number of customers happens where that number
+    is known (``validate_k``).
     """
     if forced_k is not None:
         return int(forced_k)
     if metrics.empty:
         raise SegmentationInputError("Cannot choose k from an empty metric sweep.")
     consensus = consensus_k(metrics, min_k, min_share)
-    silhouette = metrics.loc[metrics["k"] == consensus, "silhouette"].iloc[0]
-    if np.isfinite(silhouette) and silhouette >= STRONG_STRUCTURE_SILHOUETTE:
-        logger.info("k=%d: natural groups (silhouette %.2f)", consensus, silhouette)
+    at_consensus = metrics["k"] == consensus
+    silhouette = float(metrics.loc[at_consensus, "silhouette"].iloc[0])
+    unanimous = float(consensus_ranks(metrics, min_k, min_share)[at_consensus].iloc[0]) == 1.0
+    if unanimous or (np.isfinite(silhouette) and silhouette >= STRONG_STRUCTURE_SILHOUETTE):
+        logger.info(
+            "k=%d: natural groups (silhouette %.2f, best on every signal: %s)",
+            consensus,
+            silhouette,
+            unanimous,
+        )
         return consensus
     largest = int(metrics.loc[candidate_mask(metrics, min_k, min_share), "k"].max())
     logger.info(
