@@ -30,7 +30,7 @@ analysis_window as (
 
 customer_segment_membership as (
 
-    select * from {{ ref('int_customer_segment_membership') }}
+    select * from {{ ref('customer_segment_membership') }}
 
 ),
 

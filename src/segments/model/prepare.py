@@ -17,39 +17,19 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from segments import registry
 from segments.model.errors import SegmentationInputError
 
 logger = logging.getLogger(__name__)
 
 CUSTOMER_ID = "customer_id"
 
-#: return_rate is not clustered by default: near-total returners are rare (2.4% of Online
-#: Retail's customers) and extreme, so as a clustering feature they took 2 of 6 segments
-#: and cost predictive power (docs/method.md, the backtest). return_rate stays in the
-#: customer features and the segment profiles.
-DEFAULT_FEATURES: list[str] = [
-    "recency_days",
-    "order_count",
-    "net_revenue",
-    "top_category_share",
-    "discount_share",
-    "visits_per_month",
-]
+#: The default clustering features and the log-scale ones, from the feature registry
+#: (seeds/segment_features.csv: is_default, log_transform); see segments.registry.
+DEFAULT_FEATURES: list[str] = registry.default_features()
 
 #: Counts, durations and money: right-skewed, so they are modelled on the log1p scale.
-LOG_FEATURES: frozenset[str] = frozenset(
-    {
-        "order_count",
-        "net_revenue",
-        "average_order_value",
-        "recency_days",
-        "tenure_days",
-        "visits_per_month",
-        "category_count",
-        "months_active",
-        "avg_days_between_orders",
-    }
-)
+LOG_FEATURES: frozenset[str] = registry.log_features()
 
 #: Log features are clipped at 0 before log1p. Only money can legitimately be negative
 #: (returns exceeding purchases); for counts the clip is a guard that keeps ln(1 + x) defined.
