@@ -11,6 +11,7 @@ from segments.model.prepare import (
     DEFAULT_FEATURES,
     PARAM_COLUMNS,
     apply_transform,
+    feature_status,
     fit_transform,
     round_significant,
     select_features,
@@ -147,3 +148,19 @@ def test_apply_transform_reports_missing_columns(customers):
 def test_unknown_scaling_names_the_var(customers):
     with pytest.raises(SegmentationInputError, match="segment_scaling"):
         fit_transform(customers, DEFAULT_FEATURES, scaling="robust")
+
+
+def test_feature_status_says_which_features_are_used_and_why_not(customers):
+    customers = customers.assign(visits_per_month=np.nan, tenure_days=30.0)
+    requested = ["recency_days", "visits_per_month", "tenure_days", "q4_share", "order_count"]
+    status = feature_status(customers, requested)
+    assert status["feature_name"].tolist() == requested
+    assert status["is_used"].tolist() == [True, False, False, False, True]
+    assert status["reason"].tolist()[1:4] == [
+        "all values null",
+        "constant (every customer has 30)",
+        "absent from the input",
+    ]
+    assert status["reason"].isna().tolist() == [True, False, False, False, True]
+    empty = feature_status(customers.iloc[:0], requested)
+    assert (~empty["is_used"]).all() and (empty["reason"] == "no active customers").all()

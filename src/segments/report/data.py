@@ -162,6 +162,9 @@ class ReportData:
     profile_table: pd.DataFrame | None = None
     #: Segment 0's name, description and campaign (the segment_reserved seed).
     inactive: dict[str, str] = field(default_factory=registry.inactive_segment)
+    #: The backtest mart and the feature status ("did the segments hold up?").
+    backtest: pd.DataFrame | None = None
+    feature_status: pd.DataFrame | None = None
 
     @property
     def segment_ids(self) -> list[int]:
@@ -223,6 +226,8 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         used_marts=used,
         profile_table=profile_table,
         inactive=registry.inactive_segment(reserved),
+        backtest=warehouse.read_optional("segment_backtest"),
+        feature_status=warehouse.read_optional("segment_feature_status"),
     )
 
 

@@ -11,6 +11,8 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from segments.report import charts, shaping
+from segments.report.backtest import SECTION as BACKTEST_SECTION
+from segments.report.backtest import render_backtest
 from segments.report.data import ReportData
 from segments.report.palette import segment_colour
 from segments.report.template import CSS, TEMPLATE
@@ -72,6 +74,7 @@ def render_report(data: ReportData, currency: str = "") -> str:
     pivots = pivot_tables(data, currency)
     if pivots:
         sections.append({"id": "summaries", "title": "Summaries"})
+    sections.append(BACKTEST_SECTION)
     if "elbow" in chart_html:
         sections.append({"id": "diagnostics", "title": "Diagnostics"})
     kpis = data.kpis
@@ -91,6 +94,7 @@ def render_report(data: ReportData, currency: str = "") -> str:
         pivots=pivots,
         diagnostics=diagnostics_in_words(data.validation),
         pca_note=pca_note(data.validation),
+        backtest_html=render_backtest(data.backtest, data.feature_status, currency),
     )
 
 

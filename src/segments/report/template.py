@@ -186,6 +186,8 @@ TEMPLATE = """<!DOCTYPE html>
 </section>
 {% endif %}
 
+{{ backtest_html | safe }}
+
 {% if charts.elbow %}
 <section class="page" id="diagnostics">
   <h2>How many segments? Model diagnostics</h2>
