@@ -37,7 +37,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from segments.model.pipeline import SegmentationConfig, run_segmentation
+from segments.model.config import SegmentationConfig
+from segments.model.run import run_segmentation
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PERSONAS = PROJECT_DIR / "seeds" / "segment_personas.csv"

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from segments.model.pipeline import SegmentationConfig, build_training_assignments
+from segments.model import SegmentationConfig, build_training_assignments
 
 from .dbt_project_runner import PROJECT_DIR, failure_text, invoke_dbt, query, run_dbt, scalar
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from segments.model.pipeline import SegmentationConfig, build_training_assignments
+from segments.model import SegmentationConfig, build_training_assignments
 
 from .dbt_project_runner import (
     EARLIER_AS_OF,
