@@ -34,6 +34,8 @@ def model(dbt, session):
             dbt.ref("segment_monthly_revenue_wide"),
             "month_start_date",
         ),
+        ("customer_rfm_cells", dbt.ref("customer_rfm_cells"), "customer_id"),
+        ("segment_backtest", dbt.ref("segment_backtest"), "backtest_segment_id"),
     ]
     rows = [
         {"mart_name": name, **export_atomically(relation.order(key), export_dir / name)}

@@ -104,10 +104,11 @@ def test_weak_segment_gets_a_descriptive_name(personas):
 def test_names_are_unique(personas):
     weak = [0.0, 0.2, 0.22, 0.0, 0.0, 0.0, -0.1]
     named = name_segments(centroid_frame({1: weak, 2: weak, 3: weak}), personas)
+    # Identical segments: the third trait cannot tell them apart either, a number does.
     assert named["segment_name"].tolist() == [
-        "High-spend frequent buyers",
-        "High-spend frequent buyers (2)",
-        "High-spend frequent buyers (3)",
+        "High-spend frequent low-visit buyers",
+        "High-spend frequent low-visit buyers (2)",
+        "High-spend frequent low-visit buyers (3)",
     ]
 
 
@@ -142,6 +143,15 @@ def test_monetary_falls_back_to_average_order_value(personas):
 
 #: Online Retail's case: no visits, discounts or categories; only recency, orders, revenue.
 RFM_ONLY = ["recency_days", "order_count", "net_revenue"]
+
+
+def test_alike_descriptive_names_are_told_apart_by_a_third_trait(personas):
+    centroids = centroid_frame({1: [-0.3, 1.5, 1.2], 2: [0.6, 1.4, 1.1]}, RFM_ONLY)
+    named = name_segments(centroids, personas)
+    assert named["segment_name"].tolist() == [
+        "Frequent high-spend recent buyers",
+        "Frequent high-spend lapsed buyers",
+    ]
 
 
 def test_personas_claiming_dropped_traits_are_never_chosen(personas):

@@ -275,6 +275,12 @@ def name_segments(
             }
         )
     named = pd.DataFrame(records, columns=NAMING_COLUMNS)
+    # Two descriptive names alike: tell them apart by their third strongest trait.
+    unnamed = named["persona_id"].isna()
+    repeated = unnamed & named["segment_name"].duplicated(keep=False)
+    for position in np.flatnonzero(repeated.to_numpy()):
+        name, description = describe_traits(centroid_z.iloc[position], n_traits=3, words=words)
+        named.loc[position, ["segment_name", "description"]] = [name, description]
     named["segment_name"] = _unique_names(named["segment_name"].tolist())
     return named.astype(
         {
