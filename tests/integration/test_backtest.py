@@ -62,7 +62,7 @@ def test_backtest_on_online_retail_beats_hand_tuning_and_the_grid(online_retail_
     active = scalar(
         online_retail_backtest_db, "select count(*) from customer_features where is_active"
     )
-    by_method = backtest.groupby("method")
+    by_method = backtest.groupby("method_name")
     assert (by_method["customers"].sum() == active).all()
     assert np.allclose(by_method["future_revenue_share"].sum(), 1.0, atol=1e-4)
     fit = by_method[["eta2_revenue", "eta2_bought_again"]].first()
@@ -72,8 +72,8 @@ def test_backtest_on_online_retail_beats_hand_tuning_and_the_grid(online_retail_
     k = scalar(
         online_retail_backtest_db, "select k from segmentation.segment_k_selection where is_chosen"
     )
-    assert 3 <= k <= 8 and (backtest["method"] == "segments").sum() == k
-    smallest = backtest.loc[backtest["method"] == "segments", "customers"].min()
+    assert 3 <= k <= 8 and (backtest["method_name"] == "segments").sum() == k
+    smallest = backtest.loc[backtest["method_name"] == "segments", "customers"].min()
     assert smallest >= 0.03 * active
 
 

@@ -14,7 +14,7 @@ def backtest_rows() -> pd.DataFrame:
         ("rfm_grid", "Lost", 30, 0.1, 4.0, 0.0, 0.1, 0.18, 0.15),
     ]
     columns = [
-        "method",
+        "method_name",
         "segment_name",
         "customers",
         "buy_rate",
@@ -64,6 +64,6 @@ def test_dropped_features_are_listed_in_request_order_with_their_reason():
 
 def test_a_worse_model_is_said_to_be_worse():
     rows = backtest_rows()
-    rows.loc[rows["method"] == "segments", "eta2_bought_again"] = 0.10
+    rows.loc[rows["method_name"] == "segments", "eta2_bought_again"] = 0.10
     [date] = backtest_context(rows, None)["dates"]
     assert date["sentence"].endswith("not better on both counts than the grid.")

@@ -78,7 +78,7 @@ assignments as (
 
     select
         analysis_window.as_of_date,
-        'segments' as method,
+        'segments' as method_name,
         customer_segment_membership.model_version,
         customer_segment_membership.customer_id,
         cast(customer_segment_membership.segment_id as {{ dbt.type_string() }})
@@ -95,7 +95,7 @@ assignments as (
 
     select
         analysis_window.as_of_date,
-        'rfm_grid' as method,
+        'rfm_grid' as method_name,
         cast(null as {{ dbt.type_string() }}) as model_version,
         customer_rfm_cells.customer_id,
         customer_rfm_cells.rfm_cell as segment_key,
@@ -109,7 +109,7 @@ assignments as (
 
     select
         earlier_models.as_of_date,
-        'segments' as method,
+        'segments' as method_name,
         membership_snapshot.model_version,
         membership_snapshot.customer_id,
         cast(membership_snapshot.segment_id as {{ dbt.type_string() }})
@@ -167,7 +167,7 @@ outcomes as (
 
     select
         assignments.as_of_date,
-        assignments.method,
+        assignments.method_name,
         assignments.model_version,
         assignments.customer_id,
         assignments.segment_key,
@@ -194,7 +194,7 @@ segment_outcomes as (
 
     select
         as_of_date,
-        method,
+        method_name,
         segment_key,
         max(model_version) as model_version,
         max(segment_name) as segment_name,
@@ -205,7 +205,7 @@ segment_outcomes as (
         sum(log_revenue) as sum_log_revenue,
         sum(log_revenue * log_revenue) as sum_squared_log_revenue
     from outcomes
-    group by as_of_date, method, segment_key
+    group by as_of_date, method_name, segment_key
 
 ),
 
@@ -216,7 +216,7 @@ method_outcomes as (
 
     select
         as_of_date,
-        method,
+        method_name,
         sum(customers) as customers,
         sum(buying_customers) as buying_customers,
         sum(future_net_revenue) as future_net_revenue,
@@ -227,7 +227,7 @@ method_outcomes as (
         sum(1.0 * buying_customers * buying_customers / customers)
             as segment_sum_squares_bought_again
     from segment_outcomes
-    group by as_of_date, method
+    group by as_of_date, method_name
 
 ),
 
@@ -235,7 +235,7 @@ method_fit as (
 
     select
         as_of_date,
-        method,
+        method_name,
         future_net_revenue as method_future_net_revenue,
         case
             when
@@ -271,10 +271,10 @@ final as (
     select
         {{ dbt.concat([
             "cast(segment_outcomes.as_of_date as " ~ dbt.type_string() ~ ")",
-            "'|'", "segment_outcomes.method", "'|'",
+            "'|'", "segment_outcomes.method_name", "'|'",
             "segment_outcomes.segment_key",
         ]) }} as backtest_segment_id,
-        segment_outcomes.method,
+        segment_outcomes.method_name,
         segment_outcomes.model_version,
         segment_outcomes.segment_key,
         segment_outcomes.segment_name,
@@ -305,7 +305,7 @@ final as (
     inner join method_fit
         on
             segment_outcomes.as_of_date = method_fit.as_of_date
-            and segment_outcomes.method = method_fit.method
+            and segment_outcomes.method_name = method_fit.method_name
     inner join backtest_dates
         on segment_outcomes.as_of_date = backtest_dates.as_of_date
 

@@ -101,11 +101,11 @@ def backtest_context(
         frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date.astype(str)
         for as_of_date in sorted(frame["as_of_date"].unique(), reverse=True):
             at_date = frame[frame["as_of_date"] == as_of_date]
-            segments = at_date[at_date["method"] == "segments"]
+            segments = at_date[at_date["method_name"] == "segments"]
             if segments.empty:
                 continue
             segments = segments.sort_values("customers", ascending=False, kind="stable")
-            grid = at_date[at_date["method"] == "rfm_grid"]
+            grid = at_date[at_date["method_name"] == "rfm_grid"]
             rows = [
                 {
                     "name": str(row.segment_name),
