@@ -152,6 +152,13 @@ def test_alike_descriptive_names_are_told_apart_by_a_third_trait(personas):
         "Frequent high-spend recent buyers",
         "Frequent high-spend lapsed buyers",
     ]
+    # Alike on three traits too (Online Retail's two best segments): the more extreme one
+    # is "Very ...".
+    centroids = centroid_frame({1: [-0.3, 1.1, 1.0], 2: [-1.5, 2.7, 2.1]}, RFM_ONLY)
+    assert name_segments(centroids, personas)["segment_name"].tolist() == [
+        "Frequent high-spend recent buyers",
+        "Very frequent high-spend recent buyers",
+    ]
 
 
 def test_personas_claiming_dropped_traits_are_never_chosen(personas):

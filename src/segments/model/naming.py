@@ -281,6 +281,14 @@ def name_segments(
     for position in np.flatnonzero(repeated.to_numpy()):
         name, description = describe_traits(centroid_z.iloc[position], n_traits=3, words=words)
         named.loc[position, ["segment_name", "description"]] = [name, description]
+    # Still two alike: the more extreme of the pair (larger mean |z|) is "Very ...".
+    still = unnamed & named["segment_name"].duplicated(keep=False)
+    for _, pair in named[still].groupby("segment_name", sort=True):
+        if len(pair) == 2:
+            strength = centroid_z.abs().mean(axis=1).to_numpy()[pair.index.to_numpy()]
+            top = int(pair.index[int(np.argmax(strength))])
+            name = str(named.loc[top, "segment_name"])
+            named.loc[top, "segment_name"] = f"Very {name[:1].lower()}{name[1:]}"
     named["segment_name"] = _unique_names(named["segment_name"].tolist())
     return named.astype(
         {
