@@ -27,10 +27,6 @@ STAGE_FOLDERS = (
 MODEL_ROOTS = ("models", "python_models")
 #: Backward edges left until branch layout-lib is merged (its Python models read the model
 #: history through the library instead of ref('segment_model_current')). Empty it then.
-PENDING_BACKWARD_EDGES = {
-    f"{model} reads segment_model_current"
-    for model in ("segment_definitions", "segment_validation", "segment_pca_projection")
-}
 KEY_TESTS = {"unique", "unique_combination_of_columns"}
 #: Columns whose set follows the data (one per top category, one per segment).
 DYNAMIC_COLUMN_PREFIXES = ("category_share_", "net_revenue_segment_")
@@ -130,7 +126,7 @@ def test_no_model_reads_a_later_stage(manifest):
                 continue
             if stage_of(nodes[parent_id]) > stage_of(node):
                 backwards.append(f"{node['name']} reads {nodes[parent_id]['name']}")
-    assert sorted(set(backwards) - PENDING_BACKWARD_EDGES) == []
+    assert sorted(backwards) == []
 
 
 def test_no_folder_name_under_both_model_roots():

@@ -167,13 +167,16 @@ def build_segments(
     centroids: pd.DataFrame,
     config: SegmentationConfig | None = None,
     personas: pd.DataFrame | None = None,
+    feature_registry: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Table ``segments``: one row per segment with its name, persona (when it scores at
     least ``config.match_threshold``), campaign, size and bootstrap stability (Hennig's
     class)."""
     model = load_model(features, transforms, centroids, config)
     k = len(model.segment_ids)
-    named = name_segments(_profile_z(model), personas, config.match_threshold)
+    named = name_segments(
+        _profile_z(model), personas, config.match_threshold, features=feature_registry
+    )
     counts = np.bincount(model.labels, minlength=k)
     if config.n_boot > 0:
         stability = bootstrap_stability(

@@ -26,7 +26,7 @@ from segments import registry
 from segments.report import shaping
 
 #: Schemas searched for a table name, first match wins.
-SCHEMAS = ("main", "segmentation", "reference")
+SCHEMAS = ("main", "segmentation", "scoring", "reference")
 DEFAULT_DATABASE = "segments.duckdb"
 #: Summary key -> the mart that holds it (one row per segment and country / category /
 #: month).
