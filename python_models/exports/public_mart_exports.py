@@ -4,6 +4,10 @@ DuckDB blocks other processes while dbt writes; the files let BI tools and syncs
 marts at any time. Each file is written under a temporary name in the same folder, checked,
 then moved over the old one with os.replace (atomic on one file system), so a reader sees
 either the previous build's file or this one, never a half-written file.
+
+On Spark and Databricks (refs are Spark DataFrames) each mart is written by Spark's own
+Parquet writer to a folder of its name (one part file, sorted by key): never collected to the
+driver. Such a folder is replaced in place, not atomically; the report reads it like a file.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ def model(dbt, session):
         ("segment_backtest", dbt.ref("segment_backtest"), "backtest_segment_id"),
     ]
     rows = [
-        {"mart_name": name, **export_atomically(relation.order(key), export_dir / name)}
+        {"mart_name": name, **export_mart(relation, key, export_dir / name)}
         for name, relation, key in marts
     ]
     return pd.DataFrame(rows).astype({"mart_name": "string", "file_path": "string"})
@@ -48,7 +52,9 @@ def export_directory(export_path: str | None, session) -> Path:
     """The export folder: var export_path, default output/marts; a relative path is taken
     from the DuckDB file's folder (the project root with the default profile)."""
     path = Path(export_path or DEFAULT_EXPORT_PATH)
-    if not path.is_absolute():
+    if not path.is_absolute() and hasattr(session, "sparkContext"):
+        path = Path.cwd() / path  # Spark: the driver's working directory, dbt's project root
+    elif not path.is_absolute():
         database = session.sql(
             "select path from duckdb_databases() where database_name = current_database()"
         ).fetchone()[0]
@@ -56,6 +62,16 @@ def export_directory(export_path: str | None, session) -> Path:
         path = base / path
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def export_mart(relation, key: str, target: Path) -> dict:
+    """Write one mart sorted by key: a DuckDB relation atomically to target.parquet, a Spark
+    DataFrame with Spark's writer to the folder target/."""
+    if hasattr(relation, "toPandas"):
+        relation.orderBy(key).coalesce(1).write.mode("overwrite").parquet(str(target))
+        row_count = sum(pq.read_metadata(part).num_rows for part in target.glob("*.parquet"))
+        return {"file_path": str(target), "row_count": row_count}
+    return export_atomically(relation.order(key), target)
 
 
 def export_atomically(relation, target: Path) -> dict:

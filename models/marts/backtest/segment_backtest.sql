@@ -7,9 +7,9 @@
 
     Backtest dates: the build's own as_of_date when order lines on or after
     it exist (set an earlier as_of_date to backtest), and the as_of_date of
-    every earlier model in segment_model_history whose horizon has passed
-    by this build's as_of_date (its members read from the membership
-    snapshot as they were on that date). Methods: 'segments' (the model)
+    every earlier build in customer_segment_membership_history whose
+    horizon has passed by this build's as_of_date (its members as that
+    build assigned them). Methods: 'segments' (the model)
     and, for the build's own date, 'rfm_grid' (customer_rfm_cells) side by
     side. Customers: the active (segmented) customers of that date.
 #}
@@ -40,15 +40,9 @@ customer_rfm_cells as (
 
 ),
 
-segment_model_history as (
+membership_history as (
 
-    select * from {{ ref('segment_model_history') }}
-
-),
-
-membership_snapshot as (
-
-    select * from {{ ref('customer_segment_membership_snapshot') }}
+    select * from {{ ref('customer_segment_membership_history') }}
 
 ),
 
@@ -59,21 +53,19 @@ line_span as (
 
 ),
 
-earlier_models as (
+earlier_builds as (
 
-    select distinct cast(segment_model_history.as_of_date as date) as as_of_date
-    from segment_model_history
+    select distinct membership_history.as_of_date
+    from membership_history
     cross join analysis_window
     where
-        {{ dbt.dateadd('day', horizon_days,
-            'cast(segment_model_history.as_of_date as date)') }}
+        {{ dbt.dateadd('day', horizon_days, 'membership_history.as_of_date') }}
         <= analysis_window.as_of_date
 
 ),
 
 {# Members on each backtest date: the current build's segments and RFM
-   cells, and each earlier model's segments from the snapshot row that
-   held on its date. #}
+   cells, and each earlier build's segments from the membership history. #}
 assignments as (
 
     select
@@ -108,24 +100,17 @@ assignments as (
     union all
 
     select
-        earlier_models.as_of_date,
+        membership_history.as_of_date,
         'segments' as method_name,
-        membership_snapshot.model_version,
-        membership_snapshot.customer_id,
-        cast(membership_snapshot.segment_id as {{ dbt.type_string() }})
+        membership_history.model_version,
+        membership_history.customer_id,
+        cast(membership_history.segment_id as {{ dbt.type_string() }})
             as segment_key,
-        membership_snapshot.segment_name
-    from membership_snapshot
-    inner join earlier_models
-        on
-            membership_snapshot.dbt_valid_from
-            <= cast(earlier_models.as_of_date as {{ dbt.type_timestamp() }})
-            and (
-                membership_snapshot.dbt_valid_to is null
-                or membership_snapshot.dbt_valid_to
-                > cast(earlier_models.as_of_date as {{ dbt.type_timestamp() }})
-            )
-    where membership_snapshot.is_active
+        membership_history.segment_name
+    from membership_history
+    inner join earlier_builds
+        on membership_history.as_of_date = earlier_builds.as_of_date
+    where membership_history.is_active
 
 ),
 

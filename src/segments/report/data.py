@@ -110,7 +110,8 @@ class DuckDBWarehouse(Warehouse):
 
 
 class ParquetWarehouse(Warehouse):
-    """A folder of ``<table>.parquet`` files, e.g. ``output/marts`` written by the build."""
+    """A folder of ``<table>.parquet`` files, e.g. ``output/marts`` written by the build, or of
+    ``<table>/`` folders of Parquet part files, as Spark writes them."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
@@ -118,7 +119,13 @@ class ParquetWarehouse(Warehouse):
             raise FileNotFoundError(f"No Parquet folder at {self.directory}")
         self.description = f"Parquet marts in {self.directory}"
         self.label = f"{self.directory.name}/ (Parquet)"
+        # <mart>.parquet files (DuckDB build) or <mart>/ folders of part files (Spark build).
         self._files = {path.stem: path for path in sorted(self.directory.glob("*.parquet"))}
+        self._files.update(
+            (path.name, path)
+            for path in sorted(self.directory.iterdir())
+            if path.is_dir() and any(path.glob("*.parquet"))
+        )
         if not self._files:
             raise FileNotFoundError(f"No .parquet files in {self.directory}")
 
