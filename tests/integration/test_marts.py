@@ -36,6 +36,8 @@ CONTRACTED_MARTS = (
     "segment_country_summary",
     "segment_category_summary",
     "segment_monthly_summary",
+    "customer_rfm_cells",
+    "segment_backtest",
 )
 EXPORTED_MARTS = (*CONTRACTED_MARTS, "segment_monthly_revenue_wide")
 #: What the serving copy holds besides the public marts: what the report reads.

@@ -175,6 +175,9 @@ class ReportData:
     changes: pd.DataFrame | None = None
     #: The published build read: shop and build id (empty for an unpublished warehouse).
     build: dict[str, str] = field(default_factory=dict)
+    #: The backtest mart and the feature status ("did the segments hold up?").
+    backtest: pd.DataFrame | None = None
+    feature_status: pd.DataFrame | None = None
 
     @property
     def segment_ids(self) -> list[int]:
@@ -241,6 +244,8 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         inactive=registry.inactive_segment(reserved),
         changes=warehouse.read_optional("customer_segment_changes"),
         build=_build(warehouse.read_optional("build_manifest")),
+        backtest=warehouse.read_optional("segment_backtest"),
+        feature_status=warehouse.read_optional("segment_feature_status"),
     )
 
 
