@@ -17,11 +17,11 @@
     } -%}
     {%- set sql_type = sql_types.get(logical_type, dbt.type_string()) -%}
     {%- if source_column is none
-        or (logical_type == 'raw_text' and not source_column.is_string()) -%}
+        or (logical_type == 'raw_text' and not is_text_column(source_column)) -%}
         cast(null as {{ sql_type }})
     {%- elif logical_type == 'raw_text' -%}
         nullif(trim({{ name }}), '')
-    {%- elif source_column.is_string() -%}
+    {%- elif is_text_column(source_column) -%}
         {%- set value = 'nullif(trim(' ~ name ~ "), '')" -%}
         {%- if logical_type == 'string' -%}
             {{ value }}

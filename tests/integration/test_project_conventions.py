@@ -20,7 +20,6 @@ STAGE_FOLDERS = (
     "models/intermediate",
     "python_models/segmentation",
     "models/scoring",
-    "snapshots",
     "models/marts",
     "python_models/exports",
 )

@@ -110,7 +110,8 @@ class DuckDBWarehouse(Warehouse):
 
 
 class ParquetWarehouse(Warehouse):
-    """A folder of ``<table>.parquet`` files, e.g. ``output/marts`` written by the build."""
+    """A folder of ``<table>.parquet`` files, e.g. ``output/marts`` written by the build, or of
+    ``<table>/`` folders of Parquet part files, as Spark writes them."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
@@ -118,7 +119,13 @@ class ParquetWarehouse(Warehouse):
             raise FileNotFoundError(f"No Parquet folder at {self.directory}")
         self.description = f"Parquet marts in {self.directory}"
         self.label = f"{self.directory.name}/ (Parquet)"
+        # <mart>.parquet files (DuckDB build) or <mart>/ folders of part files (Spark build).
         self._files = {path.stem: path for path in sorted(self.directory.glob("*.parquet"))}
+        self._files.update(
+            (path.name, path)
+            for path in sorted(self.directory.iterdir())
+            if path.is_dir() and any(path.glob("*.parquet"))
+        )
         if not self._files:
             raise FileNotFoundError(f"No .parquet files in {self.directory}")
 
@@ -162,6 +169,15 @@ class ReportData:
     profile_table: pd.DataFrame | None = None
     #: Segment 0's name, description and campaign (the segment_reserved seed).
     inactive: dict[str, str] = field(default_factory=registry.inactive_segment)
+    #: The heatmap's colours: the same z-scores taken on the plain values the cells show.
+    colour_zscores: pd.DataFrame | None = None
+    #: customer_segment_changes (who moved where), when the warehouse has it.
+    changes: pd.DataFrame | None = None
+    #: The published build read: shop and build id (empty for an unpublished warehouse).
+    build: dict[str, str] = field(default_factory=dict)
+    #: The backtest mart and the feature status ("did the segments hold up?").
+    backtest: pd.DataFrame | None = None
+    feature_status: pd.DataFrame | None = None
 
     @property
     def segment_ids(self) -> list[int]:
@@ -210,6 +226,9 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         features=profile_features,
         model_features=[f for f in model_features if f in profile_features],
         zscores=shaping.feature_zscores(customers, profile_features, feature_registry),
+        colour_zscores=shaping.feature_zscores(
+            customers, profile_features, feature_registry, log_scale=False
+        ),
         means=shaping.segment_means(customers, profile_features),
         kpis=shaping.headline(customers, profiles, model_version),
         summaries=_summaries(warehouse, used),
@@ -223,7 +242,19 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         used_marts=used,
         profile_table=profile_table,
         inactive=registry.inactive_segment(reserved),
+        changes=warehouse.read_optional("customer_segment_changes"),
+        build=_build(warehouse.read_optional("build_manifest")),
+        backtest=warehouse.read_optional("segment_backtest"),
+        feature_status=warehouse.read_optional("segment_feature_status"),
     )
+
+
+def _build(manifest: pd.DataFrame | None) -> dict[str, str]:
+    """Shop and build id of a published serving copy (its build_manifest table)."""
+    if manifest is None or manifest.empty:
+        return {}
+    row = manifest.iloc[0]
+    return {"shop": str(row["shop_name"]), "build_id": str(row["build_id"])}
 
 
 def _customers(
