@@ -330,6 +330,8 @@ def targets_block(results: dict) -> str:
         )
         if time_ratio < line_ratio:
             verdict = "met (sublinear: fixed costs dominate the small sizes)"
+        if large["lines"] < 50_000_000:
+            verdict = f"not measured at 100M ({big_label}: {verdict})"
         result = (
             f"{small_label} → {big_label}: {time_ratio:.1f}x the time for {line_ratio:.1f}x the "
             f"lines; seconds per million lines: {', '.join(per_line)}"
