@@ -17,7 +17,7 @@
 {%- endmacro %}
 
 {% macro duckdb__create_input_views() -%}
-    {%- set schema = var('raw_schema') -%}
+    {%- set schema = validated_var('raw_schema') -%}
     {%- set empty_inputs = {
         'customers': 'cast(null as varchar) as customer_id, '
             ~ 'cast(null as timestamp) as signed_up_at, '

@@ -55,7 +55,7 @@
         'customers': ['customer_id'],
         'visits': ['customer_id', 'visited_at'],
     } -%}
-    {%- set input_format = var('input_format')
+    {%- set input_format = validated_var('input_format')
         if input_name == 'order_lines' else 'canonical' -%}
     {%- if input_format not in layouts[input_name] -%}
         {{ exceptions.raise_compiler_error(

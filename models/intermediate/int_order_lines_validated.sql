@@ -19,7 +19,13 @@ order_lines as (
 
 ),
 
-{% if var('input_format') == 'online_retail' -%}
+order_dates_checked as (
+
+    select * from {{ ref('int_order_dates_checked') }}
+
+),
+
+{% if validated_var('input_format') == 'online_retail' -%}
 non_product_stock_codes as (
 
     select * from {{ ref('non_product_stock_codes') }}
@@ -79,6 +85,8 @@ validated as (
             when order_lines.ordered_at is null then 'unparseable_ordered_at'
             when order_lines.quantity is null then 'unparseable_quantity'
             when order_lines.unit_price is null then 'unparseable_unit_price'
+            when order_dates_checked.date_rejection_reason is not null
+                then order_dates_checked.date_rejection_reason
             when order_lines.quantity = 0 then 'zero_quantity'
             when non_product_matches.non_product_kind is not null
                 then 'non_product_line'
@@ -90,6 +98,10 @@ validated as (
     from order_lines
     left join non_product_matches
         on order_lines.product_id = non_product_matches.product_id
+    left join order_dates_checked
+        on
+            cast(order_lines.ordered_at as date)
+            = order_dates_checked.order_date
 
 ),
 

@@ -1,6 +1,6 @@
 {#
     One row per active customer chosen to fit the segmentation: all of them
-    up to var('segment_training_sample_size'), else a deterministic sample
+    up to validated_var('segment_training_sample_size'), else a deterministic sample
     (ordered by a seeded hash of the id), so the Python step's memory is
     bounded however many customers there are. Only the clustering inputs
     cross into Python.
@@ -17,14 +17,14 @@ ranked as (
 
     select
         customer_id,
-        {%- for feature in var('segment_features') %}
+        {%- for feature in validated_var('segment_features') %}
         {{ feature }},
         {%- endfor %}
         row_number() over (
             order by
                 {{ dbt.hash(dbt.concat([
                     "customer_id",
-                    "'" ~ var('segment_random_state') ~ "'",
+                    "'" ~ validated_var('segment_random_state') ~ "'",
                 ])) }},
                 customer_id
         ) as sample_rank
@@ -37,9 +37,9 @@ final as (
 
     select
         customer_id,
-        {{ var('segment_features') | join(',\n        ') }}
+        {{ validated_var('segment_features') | join(',\n        ') }}
     from ranked
-    where sample_rank <= {{ var('segment_training_sample_size') }}
+    where sample_rank <= {{ validated_var('segment_training_sample_size') }}
 
 )
 

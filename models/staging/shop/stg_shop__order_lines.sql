@@ -112,7 +112,7 @@ final as (
         source_line_count,
         source_line_count - 1 as duplicate_line_count,
         coalesce(is_return_flag, false) or quantity < 0 as is_return,
-        {% if var('input_format') == 'online_retail' -%}
+        {% if validated_var('input_format') == 'online_retail' -%}
             coalesce(order_id like 'C%', false)
         {%- else -%}
         false
