@@ -1,10 +1,22 @@
 {#
     One row per active customer chosen to fit the segmentation: all of them
-    up to validated_var('segment_training_sample_size'), else a deterministic sample
+    up to var('segment_training_sample_size'), else a deterministic sample
     (ordered by a seeded hash of the id), so the Python step's memory is
     bounded however many customers there are. Only the clustering inputs
     cross into Python.
 #}
+{%- set features = validated_var('segment_features') -%}
+{%- if execute -%}
+    {%- set available = adapter.get_columns_in_relation(
+        ref('int_customer_features')) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- for feature in features if available and feature not in available -%}
+        {%- do invalid_var('segment_features', features | join(', '),
+            'columns of customer_features; ' ~ feature ~ ' is not one ('
+            ~ available | join(', ') ~ ')') -%}
+    {%- endfor -%}
+{%- endif %}
+
 with
 
 customer_features as (
@@ -17,14 +29,14 @@ ranked as (
 
     select
         customer_id,
-        {%- for feature in validated_var('segment_features') %}
+        {%- for feature in features %}
         {{ feature }},
         {%- endfor %}
         row_number() over (
             order by
                 {{ dbt.hash(dbt.concat([
                     "customer_id",
-                    "'" ~ validated_var('segment_random_state') ~ "'",
+                    sql_literal(validated_var('segment_random_state')),
                 ])) }},
                 customer_id
         ) as sample_rank
@@ -37,7 +49,7 @@ final as (
 
     select
         customer_id,
-        {{ validated_var('segment_features') | join(',\n        ') }}
+        {{ features | join(',\n        ') }}
     from ranked
     where sample_rank <= {{ validated_var('segment_training_sample_size') }}
 
