@@ -97,7 +97,10 @@
             ~ ", input_format=" ~ input_format
             ~ ") is missing required column(s): " ~ missing | join(', ')
             ~ ". Columns found: "
-            ~ by_lower_name.values() | map(attribute='name') | join(', ')) }}
+            ~ by_lower_name.values() | map(attribute='name') | join(', ')
+            ~ (". The header was read as one column: check the delimiter"
+                ~ " (comma expected) and the quoting"
+                if by_lower_name | length == 1 else '')) }}
     {%- endif -%}
     {{ return(resolved) }}
 {%- endmacro %}

@@ -27,6 +27,8 @@
         'implausible_date_gap_days': {'kind': 'integer', 'min': 1},
         'implausible_date_max_share': {'kind': 'number', 'min': 0,
             'max': 0.5},
+        'max_line_amount': {'kind': 'number', 'min': 1,
+            'max': 1000000000000000},
         'inactive_after_days': {'kind': 'integer', 'min': 1,
             'max': 36500},
         'top_category_count': {'kind': 'integer', 'min': 0, 'max': 50},

@@ -85,6 +85,9 @@ validated as (
             when order_lines.ordered_at is null then 'unparseable_ordered_at'
             when order_lines.quantity is null then 'unparseable_quantity'
             when order_lines.unit_price is null then 'unparseable_unit_price'
+            when {{ is_implausible_amount(
+                'order_lines.quantity', 'order_lines.unit_price') }}
+                then 'implausible_amount'
             when order_dates_checked.date_rejection_reason is not null
                 then order_dates_checked.date_rejection_reason
             when order_lines.quantity = 0 then 'zero_quantity'
@@ -128,7 +131,7 @@ final as (
         is_return,
         is_cancellation,
         ordered_at,
-        quantity * unit_price as line_amount,
+        {{ line_amount('quantity', 'unit_price') }} as line_amount,
         rejection_reason is null as is_accepted
     from validated
 
