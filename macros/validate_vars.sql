@@ -131,7 +131,7 @@
     {%- elif kind == 'date' -%}
         {#- YAML turns an unquoted 2011-12-10 into a date already. -#}
         {%- set text = value | string | trim -%}
-        {%- set match = re.fullmatch('(\d{4})-(\d{2})-(\d{2})', text) -%}
+        {%- set match = re.fullmatch('([0-9]{4})-([0-9]{2})-([0-9]{2})', text) -%}
         {%- set valid = false -%}
         {%- if match -%}
             {%- set year = match.group(1) | int -%}
@@ -152,8 +152,8 @@
         {{ return(text) }}
 
     {%- elif kind in ['integer', 'number'] -%}
-        {%- set pattern = '-?\d+' if kind == 'integer'
-            else '-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?' -%}
+        {%- set pattern = '-?[0-9]+' if kind == 'integer'
+            else '-?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?' -%}
         {%- if value is boolean -%}
             {%- set parsed = none -%}
         {%- elif value is number -%}
@@ -186,7 +186,7 @@
 
     {%- elif kind == 'identifier_list' -%}
         {%- if value is string -%}
-            {%- set items = re.split('[\s,\[\]\'"]+', value) -%}
+            {%- set items = re.split("[][\t\n ,'\"]+", value) -%}
         {%- elif value is sequence and value is not mapping -%}
             {%- set items = value -%}
         {%- else -%}
