@@ -167,7 +167,7 @@ def test_date_warnings_name_the_dates_counts_and_var(tmp_path, capfd):
     path = tmp_path / "future.csv"
     path.write_text("\n".join(lines) + "\n")
     result = invoke_dbt(
-        ["build", "--select", "+int_analysis_window"],
+        ["run", "--select", "+int_analysis_window"],
         tmp_path / "db.duckdb",
         vars={"transactions_path": str(path), "load_date": "2026-01-31"},
     )
