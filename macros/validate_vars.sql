@@ -22,6 +22,8 @@
         'input_format': {'kind': 'choice',
             'choices': ['canonical', 'online_retail']},
         'raw_schema': {'kind': 'identifier'},
+        'null_markers': {'kind': 'text_list'},
+        'time_zone': {'kind': 'time_zone'},
         'as_of_date': {'kind': 'date', 'nullable': true},
         'load_date': {'kind': 'date', 'nullable': true},
         'implausible_date_gap_days': {'kind': 'integer', 'min': 1},

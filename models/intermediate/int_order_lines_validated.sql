@@ -85,6 +85,14 @@ validated as (
             when order_lines.ordered_at is null then 'unparseable_ordered_at'
             when order_lines.quantity is null then 'unparseable_quantity'
             when order_lines.unit_price is null then 'unparseable_unit_price'
+            when
+                order_lines.discount_amount_text is not null
+                and order_lines.discount_amount is null
+                then 'unparseable_discount_amount'
+            when
+                order_lines.is_return_text is not null
+                and order_lines.is_return_flag is null
+                then 'unparseable_is_return'
             when {{ is_implausible_amount(
                 'order_lines.quantity', 'order_lines.unit_price') }}
                 then 'implausible_amount'
@@ -123,6 +131,8 @@ final as (
         ordered_at_text,
         quantity_text,
         unit_price_text,
+        discount_amount_text,
+        is_return_text,
         quantity,
         unit_price,
         discount_amount,

@@ -54,11 +54,11 @@ typed as (
 
     select
         {{ dbt.hash(dbt.concat(line_fields)) }} as order_line_id,
-        {{ cast_input_column(columns.order_id, 'string', 'order_id') }}
+        {{ cast_input_column(columns.order_id, 'id', 'order_id') }}
             as order_id,
-        {{ cast_input_column(columns.customer_id, 'string', 'customer_id') }}
+        {{ cast_input_column(columns.customer_id, 'id', 'customer_id') }}
             as customer_id,
-        {{ cast_input_column(columns.product_id, 'string', 'product_id') }}
+        {{ cast_input_column(columns.product_id, 'id', 'product_id') }}
             as product_id,
         {{ cast_input_column(
             columns.product_name, 'string', 'product_name') }}
@@ -73,6 +73,11 @@ typed as (
             as quantity_text,
         {{ cast_input_column(columns.unit_price, 'raw_text', 'unit_price') }}
             as unit_price_text,
+        {{ cast_input_column(
+            columns.discount_amount, 'raw_text', 'discount_amount') }}
+            as discount_amount_text,
+        {{ cast_input_column(columns.is_return, 'raw_text', 'is_return') }}
+            as is_return_text,
         {{ cast_input_column(columns.quantity, 'numeric', 'quantity') }}
             as quantity,
         {{ cast_input_column(columns.unit_price, 'numeric', 'unit_price') }}
@@ -102,6 +107,8 @@ final as (
         ordered_at_text,
         quantity_text,
         unit_price_text,
+        discount_amount_text,
+        is_return_text,
         {# A return flag on a positive quantity means returned goods too. #}
         case
             when is_return_flag and quantity > 0 then -quantity
@@ -112,6 +119,8 @@ final as (
         source_line_count,
         source_line_count - 1 as duplicate_line_count,
         coalesce(is_return_flag, false) or quantity < 0 as is_return,
+        {# Parsed flag, null when absent or unparseable (then rejected). #}
+        is_return_flag,
         {% if validated_var('input_format') == 'online_retail' -%}
             coalesce(order_id like 'C%', false)
         {%- else -%}
