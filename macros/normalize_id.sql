@@ -37,7 +37,7 @@
 {%- endmacro %}
 
 {% macro default__strip_integral_decimal(expression) -%}
-    regexp_replace({{ expression }}, '^(-?[0-9]+)[.]0+$', '\\1')
+    regexp_replace({{ expression }}, '^(-?[0-9]+)[.]0+$', '\1')
 {%- endmacro %}
 
 {% macro spark__strip_integral_decimal(expression) -%}

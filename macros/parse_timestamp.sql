@@ -48,8 +48,12 @@
 {#- Spark: assumes spark.sql.session.timeZone = UTC (the cast then reads
     an offset and yields UTC wall-clock time). -#}
 {% macro spark__parse_timestamp_text(value, time_zone) -%}
-    from_utc_timestamp(
-        {{ try_cast(value, 'timestamp') }}, {{ sql_literal(time_zone) }})
+    case
+        when {{ value }} rlike {{ timestamp_offset_pattern() }}
+            then from_utc_timestamp(
+                {{ try_cast(value, 'timestamp') }}, {{ sql_literal(time_zone) }})
+        else {{ try_cast(value, 'timestamp') }}
+    end
 {%- endmacro %}
 
 {% macro convert_timestamptz(expression, time_zone) -%}

@@ -14,7 +14,15 @@ import time
 
 import pytest
 
-from .dbt_project_runner import PROJECT_DIR, failure_text, invoke_dbt, query, run_dbt, scalar
+from .dbt_project_runner import (
+    PROJECT_DIR,
+    execute,
+    failure_text,
+    invoke_dbt,
+    query,
+    run_dbt,
+    scalar,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -290,3 +298,105 @@ def test_order_id_shared_by_two_customers_is_reported(tmp_path, capfd):
         f" where order_id = '{first_order[0]}' and product_id = '{first_order[3]}' order by 1",
     )
     assert accepted == [(customer,) for customer in sorted([first_order[1], other])]
+
+
+# ---------------------------------------------- null markers, ids, optional values, time zones
+
+
+NORMALISED_LINES = "\n".join(
+    [
+        HEADER + ",is_return",
+        "O1,10001,2025-01-10 10:00:00,P1,Home,1,10.00,,UK,",
+        "O2,10001.0,2025-02-10 10:00:00,P1,Home,1,20.00,,UK,",
+        'O3,"\t10001\u00a0",2025-02-11 10:00:00,P1,Home,1,30.00,,UK,',
+        "O4, 10002 ,2025-01-05 10:00:00,P1,Home,2,5.00,0.50,UK,no",
+        # Null markers: missing customers, not four customers called NULL, nan, None, N/A.
+        "O5,N/A,2025-01-05 10:00:00,P1,Home,1,5.00,,UK,",
+        "O6,NULL,2025-01-05 10:00:00,P1,Home,1,5.00,,UK,",
+        "O7,nan,2025-01-05 10:00:00,P1,Home,1,5.00,,UK,",
+        "O8,None,2025-01-05 10:00:00,P1,Home,1,5.00,,UK,",
+        # An offset: 23:30 at -02:00 is 01:30 the next day in UTC.
+        "O9,10002,2025-03-01T23:30:00-02:00,P1,Home,1,7.00,,UK,",
+        # Optional values given but unreadable: rejected, never "no discount" or "a sale".
+        "O10,10003,2025-03-01 10:00:00,P1,Home,1,5.00,abc,UK,",
+        'O11,10003,2025-03-01 10:00:00,P1,Home,1,5.00,"5,00",UK,',
+        "O12,10003,2025-03-01 10:00:00,P1,Home,1,5.00,,UK,returned",
+        # A readable return flag on a positive quantity: returned goods.
+        "O13,10003,2025-03-02 10:00:00,P1,Home,1,5.00,N/A,UK,yes",
+        "O14,10003,2025-03-02 11:00:00,P1,Home,3,5.00,-,UK,false",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def normalised_build(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("normalised")
+    path = folder / "lines.csv"
+    path.write_text(NORMALISED_LINES + "\n")
+    database = folder / "db.duckdb"
+    run_dbt(
+        ["run", "--select", "+customer_features", "+rejected_transactions"],
+        database,
+        vars={"transactions_path": str(path), "load_date": "2026-01-01"},
+    )
+    return database
+
+
+def test_null_markers_and_unreadable_optional_values_are_rejected(normalised_build):
+    rejected = query(
+        normalised_build,
+        "select order_id, rejection_reason from rejected_transactions order by order_id",
+    )
+    assert rejected == [
+        ("O10", "unparseable_discount_amount"),
+        ("O11", "unparseable_discount_amount"),
+        ("O12", "unparseable_is_return"),
+        ("O5", "missing_customer_id"),
+        ("O6", "missing_customer_id"),
+        ("O7", "missing_customer_id"),
+        ("O8", "missing_customer_id"),
+    ]
+    # The raw text is kept to explain the rejection.
+    assert scalar(
+        normalised_build,
+        "select discount_amount_text from rejected_transactions where order_id = 'O11'",
+    ) == ("5,00")
+
+
+def test_one_customer_stays_one_customer(normalised_build):
+    rows = query(
+        normalised_build,
+        "select customer_id, order_count, net_revenue from customer_features order by 1",
+    )
+    # 10001: 10 + 20 + 30 (three spellings of one id); 10002: 2 x 5 - 0.50 discount, + 7;
+    # 10003: a return of 5 and a sale of 15.
+    assert rows == [("10001", 3, 60), ("10002", 2, 16.5), ("10003", 1, 10)]
+
+
+def test_offsets_are_converted_to_the_time_zone(normalised_build):
+    assert scalar(
+        normalised_build,
+        "select cast(ordered_at as varchar) from intermediate.int_order_lines_accepted"
+        " where order_id = 'O9'",
+    ) == ("2025-03-02 01:30:00")
+
+
+def test_parquet_double_customer_id_is_the_same_customer(tmp_path):
+    path = tmp_path / "lines.parquet"
+    execute(
+        tmp_path / "make.duckdb",
+        "copy (select * from (values"
+        " ('O1', 10001.0::double, timestamp '2025-01-10 10:00:00', 'P1', 1, 10.0),"
+        " ('O2', 10001.0::double, timestamp '2025-01-11 10:00:00', 'P1', 1, 10.0))"
+        " as lines(order_id, customer_id, ordered_at, product_id, quantity, unit_price))"
+        f" to '{path}' (format parquet)",
+    )
+    database = tmp_path / "db.duckdb"
+    run_dbt(
+        ["run", "--select", "stg_shop__order_lines"],
+        database,
+        vars={"transactions_path": str(path)},
+    )
+    assert query(database, "select distinct customer_id from staging.stg_shop__order_lines") == [
+        ("10001",)
+    ]
