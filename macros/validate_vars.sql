@@ -240,3 +240,20 @@
     {{ exceptions.raise_compiler_error(
         "validated_var: unknown kind '" ~ kind ~ "' for var " ~ name) }}
 {%- endmacro %}
+
+{#
+    Stops with a message naming var segment_features when a feature is not
+    a column of the customer features (checked when the model runs).
+#}
+{% macro check_feature_columns(features, relation) -%}
+    {%- if execute -%}
+        {%- set available = adapter.get_columns_in_relation(relation)
+            | map(attribute='name') | map('lower') | list -%}
+        {%- for feature in features
+            if available and feature not in available -%}
+            {%- do invalid_var('segment_features', features | join(', '),
+                'columns of customer_features; ' ~ feature ~ ' is not one ('
+                ~ available | join(', ') ~ ')') -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -10,18 +10,17 @@
     post-hook prints the choice and stops the build, naming the date, the
     line counts and the var to set, when no accepted line is in the window.
 #}
--- depends_on: {{ ref('int_order_lines_validated') }}
-{{ config(post_hook="{{ report_analysis_window(this) }}") }}
-
 {%- set as_of_var = validated_var('as_of_date') -%}
+{%- set as_of_date_rule = 'set by var as_of_date' if as_of_var
+    else 'the day after the last accepted order line' -%}
 {%- if as_of_var -%}
     {%- set as_of_date = 'cast(' ~ sql_literal(as_of_var) ~ ' as date)' -%}
-    {%- set as_of_date_rule = 'set by var as_of_date' -%}
 {%- else -%}
     {%- set as_of_date = 'cast(' ~ dbt.dateadd(
         'day', 1, 'line_summary.last_ordered_date') ~ ' as date)' -%}
-    {%- set as_of_date_rule = 'the day after the last accepted order line' -%}
 {%- endif %}
+-- depends_on: {{ ref('int_order_lines_validated') }}
+{{ config(post_hook="{{ report_analysis_window(this) }}") }}
 
 with
 

@@ -6,16 +6,7 @@
     cross into Python.
 #}
 {%- set features = validated_var('segment_features') -%}
-{%- if execute -%}
-    {%- set available = adapter.get_columns_in_relation(
-        ref('int_customer_features')) | map(attribute='name')
-        | map('lower') | list -%}
-    {%- for feature in features if available and feature not in available -%}
-        {%- do invalid_var('segment_features', features | join(', '),
-            'columns of customer_features; ' ~ feature ~ ' is not one ('
-            ~ available | join(', ') ~ ')') -%}
-    {%- endfor -%}
-{%- endif %}
+{%- do check_feature_columns(features, ref('int_customer_features')) %}
 
 with
 
