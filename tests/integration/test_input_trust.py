@@ -400,3 +400,32 @@ def test_parquet_double_customer_id_is_the_same_customer(tmp_path):
     assert query(database, "select distinct customer_id from staging.stg_shop__order_lines") == [
         ("10001",)
     ]
+
+
+def test_lines_differing_only_outside_the_contract_are_two_lines(tmp_path):
+    """A column the contract does not know (warehouse) tells two lines apart; a whole-row copy
+    is still an exact duplicate."""
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        "\n".join(
+            [
+                HEADER + ",warehouse",
+                "O1,C1,2025-01-10 10:00:00,P1,Home,1,10.00,,UK,north",
+                "O1,C1,2025-01-10 10:00:00,P1,Home,1,10.00,,UK,south",
+                "O1,C1,2025-01-10 10:00:00,P1,Home,1,10.00,,UK,south",
+            ]
+        )
+        + "\n"
+    )
+    database = tmp_path / "db.duckdb"
+    run_dbt(
+        ["run", "--select", "+order_line_reconciliation"],
+        database,
+        vars={"transactions_path": str(path), "load_date": "2026-01-01"},
+    )
+    outcomes = query(
+        database,
+        "select outcome, line_count, line_amount from order_line_reconciliation"
+        " where line_count > 0 order by 1",
+    )
+    assert outcomes == [("accepted", 2, 20), ("duplicate", 1, 10)]

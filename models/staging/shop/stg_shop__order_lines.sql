@@ -12,8 +12,10 @@
 {%- set raw_names = ['order_id', 'customer_id', 'ordered_at', 'product_id',
     'product_name', 'category', 'country', 'quantity', 'unit_price',
     'discount_amount', 'is_return'] -%}
+{%- set extra_key = extra_columns_key(
+    source('shop', 'order_lines'), columns) -%}
 {%- set line_fields = [] -%}
-{%- for name in raw_names -%}
+{%- for name in raw_names + ['extra_fields'] -%}
     {%- do line_fields.append("coalesce(cast(" ~ name ~ " as "
         ~ dbt.type_string() ~ "), '~')") -%}
 {%- if not loop.last %}{% do line_fields.append("'|'") %}{% endif -%}
@@ -31,9 +33,11 @@ renamed as (
 
     select
     {%- for name in raw_names %}
-        {{ select_input_column(columns[name], name) }}
-        {{- ',' if not loop.last }}
+        {{ select_input_column(columns[name], name) }},
     {%- endfor %}
+        {# Columns outside the contract, as one text: two lines that
+           differ only there are two lines, not a duplicate. #}
+        {{ extra_key }} as extra_fields
     from order_lines
 
 ),
@@ -44,9 +48,10 @@ deduplicated as (
         {%- for name in raw_names %}
         {{ name }},
         {%- endfor %}
+        extra_fields,
         count(*) as source_line_count
     from renamed
-    group by {{ range(1, raw_names | length + 1) | join(', ') }}
+    group by {{ range(1, raw_names | length + 2) | join(', ') }}
 
 ),
 
