@@ -280,7 +280,7 @@ def test_order_id_shared_by_two_customers_is_reported(tmp_path, capfd):
     path.write_text("\n".join([*lines, shared]) + "\n")
     database = tmp_path / "db.duckdb"
     run_dbt(
-        ["build", "--select", "+order_id_conflicts", "assert_order_ids_have_one_customer"],
+        ["build", "--select", "+order_id_conflicts", "+order_line_reconciliation"],
         database,
         vars={"transactions_path": str(path)},
     )
