@@ -51,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 BENCHMARKS_MD = ROOT / "BENCHMARKS.md"
-GENERATOR = ROOT / "src" / "segments" / "sample.py"
+GENERATOR = ROOT / "src" / "segments" / "sample"
 METHODS = ("pipeline", "notebook")
 SEED = 42
 END_DATE = "2025-12-31"
@@ -317,7 +317,10 @@ def _write_samples(path: Path, samples: list[tuple[float, int]]) -> None:
 
 
 def _generator_fingerprint() -> str:
-    return hashlib.sha256(GENERATOR.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for path in sorted(GENERATOR.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def ensure_data(label: str, lines: int, data_root: Path, env: dict[str, str]) -> dict:

@@ -8,11 +8,11 @@
     SQL. A bad value fails with one message naming the var, the value and
     what is allowed.
 
-    Kinds: path (text or null), choice (one of `choices`), identifier (a
-    plain SQL name), date (YYYY-MM-DD, or null when nullable), integer and
-    number (with min / max), identifier_list (a list or comma-separated
-    text of plain names), text_list (a list of strings), time_zone (an
-    IANA name such as UTC or Europe/Berlin).
+    Kinds: path (text or null), choice (one of `choices`), boolean,
+    identifier (a plain SQL name), date (YYYY-MM-DD, or null when
+    nullable), integer and number (with min / max), identifier_list (a list
+    or comma-separated text of plain names), text_list (a list of strings),
+    time_zone (an IANA name such as UTC or Europe/Berlin).
 #}
 {% macro var_rules() -%}
     {{ return({
@@ -53,6 +53,8 @@
         'segment_validation_sample_size': {'kind': 'integer', 'min': 10},
         'segment_bootstrap_resamples': {'kind': 'integer', 'min': 0,
             'max': 1000},
+        'segment_warm_start': {'kind': 'boolean'},
+        'segment_match_threshold': {'kind': 'number', 'min': 0},
     }) }}
 {%- endmacro %}
 
@@ -210,6 +212,15 @@
                 ~ 'underscores)') -%}
         {%- endif -%}
         {{ return(names) }}
+
+    {%- elif kind == 'boolean' -%}
+        {%- if value is boolean -%}
+            {{ return(value) }}
+        {%- elif value is string
+            and value | trim | lower in ['true', 'false'] -%}
+            {{ return(value | trim | lower == 'true') }}
+        {%- endif -%}
+        {%- do invalid_var(name, value, 'true or false') -%}
 
     {%- elif kind == 'text_list' -%}
         {%- if value is string or value is mapping

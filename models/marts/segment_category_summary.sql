@@ -9,7 +9,7 @@ with
 
 segment_membership as (
 
-    select * from {{ ref('int_customer_segment_membership') }}
+    select * from {{ ref('customer_segment_membership') }}
 
 ),
 

@@ -16,7 +16,7 @@ orders as (
 
 segment_membership as (
 
-    select * from {{ ref('int_customer_segment_membership') }}
+    select * from {{ ref('customer_segment_membership') }}
 
 ),
 

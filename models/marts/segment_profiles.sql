@@ -1,16 +1,15 @@
 {#
     One row per segment of the current model, plus segment 0 for the
-    inactive customers, so that customer_share sums to 1 over all
-    customers and net_revenue to the window's revenue (customer_features).
+    inactive customers (name, description and campaign from the
+    segment_reserved seed; the reasons and counts appended), so that
+    customer_share sums to 1 over all customers and net_revenue to the
+    window's revenue (customer_features).
     Sizes, revenue and its share, the segment's return rate (returned /
     purchased value), mean and median of each clustering feature in real
-    units, the top categories and the bootstrap stability.
+    units (the profiled features of the segment_features seed), the top
+    categories and the bootstrap stability.
 #}
-{%- set profile_features = [
-    'recency_days', 'tenure_days', 'order_count', 'net_revenue',
-    'average_order_value', 'return_rate', 'top_category_share',
-    'discount_share', 'visits_per_month',
-] -%}
+{%- set profile_features = profiled_features() -%}
 
 with
 
@@ -22,7 +21,7 @@ customer_features as (
 
 segment_membership as (
 
-    select * from {{ ref('int_customer_segment_membership') }}
+    select * from {{ ref('customer_segment_membership') }}
 
 ),
 
@@ -41,6 +40,12 @@ segment_category_summary as (
 analysis_window as (
 
     select * from {{ ref('int_analysis_window') }}
+
+),
+
+segment_reserved as (
+
+    select * from {{ ref('segment_reserved') }}
 
 ),
 
@@ -79,26 +84,32 @@ inactive_reason_texts as (
 
 ),
 
+inactive_reason_summary as (
+
+    select
+        coalesce({{ dbt.listagg(
+            'inactive_reason_texts.reason_text', "'; '",
+            'order by inactive_reason_texts.inactive_reason'
+        ) }}, 'none as of this date') as reasons
+    from inactive_reason_texts
+
+),
+
 inactive_segment as (
 
     select
         0 as segment_id,
-        'Inactive customers' as segment_name,
+        segment_reserved.segment_name,
         {{ dbt.concat([
-            "'Customers left out of clustering: '",
-            "coalesce(" ~ dbt.listagg(
-                'inactive_reason_texts.reason_text', "'; '",
-                'order by inactive_reason_texts.inactive_reason'
-            ) ~ ", 'none as of this date')",
-            "'.'",
+            'segment_reserved.description', "': '",
+            'inactive_reason_summary.reasons', "'.'",
         ]) }} as description,
-        {{ dbt.concat([
-            "'Reactivation or suppression: one win-back offer to recently '",
-            "'lapsed customers, then suppress them from paid campaigns.'",
-        ]) }} as recommended_campaign,
+        segment_reserved.recommended_campaign,
         cast(null as {{ dbt.type_string() }}) as stability_class,
         cast(null as {{ type_double() }}) as stability_jaccard
-    from inactive_reason_texts
+    from inactive_reason_summary
+    left join segment_reserved
+        on segment_reserved.segment_id = 0
 
 ),
 

@@ -4,7 +4,13 @@ segment ids are matched to the previous model's; a rerun replaces its own versio
 full_refresh=False: `dbt build --full-refresh` keeps the history (it is the memory that keeps
 segment ids stable); to start over on purpose, drop the table."""
 
-from segments.dbt_bridge import model_history_rows, previous_model, segmentation_config
+from segments.dbt_bridge import (
+    existing_rows,
+    model_history_rows,
+    previous_model,
+    segmentation_config,
+    to_pandas,
+)
 
 
 def model(dbt, session):
@@ -15,13 +21,12 @@ def model(dbt, session):
         full_refresh=False,
     )
     config = segmentation_config(
-        dbt.config.meta_get("segmentation_vars"), dbt.ref("int_analysis_window")
+        dbt.config.meta_get("segmentation_vars"), to_pandas(dbt.ref("int_analysis_window"))
     )
-    history = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
     return model_history_rows(
-        dbt.ref("int_segment_training_sample"),
-        dbt.ref("segment_transforms"),
-        dbt.ref("segment_k_selection"),
+        to_pandas(dbt.ref("int_segment_training_sample")),
+        to_pandas(dbt.ref("segment_transforms")),
+        to_pandas(dbt.ref("segment_k_selection")),
         config,
-        previous_model(history, config.as_of_date),
+        previous_model(existing_rows(dbt, session), config.as_of_date),
     )

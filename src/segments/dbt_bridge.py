@@ -1,41 +1,83 @@
-"""What the dbt Python models share: their config from vars, and reading refs as frames.
+"""The dbt plumbing of the Python models: refs as pandas, the config from meta, the history.
 
-Kept out of the model files so they stay a few lines: read refs, call the library, return a
-frame. Nothing here does maths.
+Kept out of the model files so they stay a few lines (read refs, call the library, return
+a frame) and out of ``segments.model`` so the maths only ever sees pandas frames.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from segments.model.pipeline import SCHEMAS, SegmentationConfig, as_frame, build_centroids
+from segments.model.build import build_centroids
+from segments.model.config import SegmentationConfig
+from segments.model.errors import SegmentationInputError
+from segments.model.schemas import CENTROID_COLUMNS, HISTORY_COLUMNS, TRANSFORM_COLUMNS
+from segments.model.versioning import single_version
 
-CENTROID_COLUMNS = tuple(SCHEMAS["centroids"])
-TRANSFORM_COLUMNS = tuple(SCHEMAS["transforms"])
-#: segment_model_history: the centroids, the transform of each feature, and when/what.
-HISTORY_COLUMNS = (
-    *CENTROID_COLUMNS,
-    *(name for name in TRANSFORM_COLUMNS if name not in CENTROID_COLUMNS),
-    "algorithm",
-    "as_of_date",
-    "trained_at",
-)
+
+def to_pandas(relation: Any) -> pd.DataFrame | None:
+    """A pandas frame from what ``dbt.ref`` / ``session.sql`` give: a DuckDB relation
+    (``.df()``) or a Spark DataFrame (``.toPandas()``); a pandas frame or None as it is."""
+    if relation is None or isinstance(relation, pd.DataFrame):
+        return relation
+    if callable(getattr(relation, "toPandas", None)):
+        return relation.toPandas()
+    if callable(getattr(relation, "df", None)):
+        return relation.df()
+    raise TypeError(f"Cannot read a {type(relation).__name__} as a pandas DataFrame.")
+
+
+def decode_meta_vars(meta_vars: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The segmentation vars as ``var()`` returned them, from the JSON text the models' meta
+    holds (python_models/segmentation/_segmentation__models.yml renders each with tojson)."""
+    decoded = {}
+    for name, text in (meta_vars or {}).items():
+        try:
+            decoded[name] = json.loads(text)
+        except (TypeError, json.JSONDecodeError) as exc:
+            raise SegmentationInputError(
+                f"The meta value of var '{name}' is not JSON ({text!r}); render it in "
+                f"_segmentation__models.yml as \"{{{{ tojson(var('{name}')) }}}}\"."
+            ) from exc
+    return decoded
 
 
 def segmentation_config(
-    segmentation_vars: Mapping[str, Any] | None, analysis_window: Any = None
+    meta_vars: Mapping[str, Any] | None, analysis_window: pd.DataFrame | None = None
 ) -> SegmentationConfig:
     """The run's SegmentationConfig: the vars rendered into the model's meta (dbt passes a
-    Python model only the config keys its own file names, hence the argument), plus the
-    as_of_date of the analysis window, so model versions follow the data's date."""
-    values = dict(segmentation_vars or {})
-    window = as_frame(analysis_window)
-    if window is not None and len(window):
-        values["as_of_date"] = str(window["as_of_date"].iloc[0])
+    Python model only what its config holds, hence the meta), plus the resolved as_of_date
+    of the analysis window, so model versions follow the data's date."""
+    values = decode_meta_vars(meta_vars)
+    if analysis_window is not None and len(analysis_window):
+        values["as_of_date"] = str(analysis_window["as_of_date"].iloc[0])
     return SegmentationConfig.from_vars(values)
+
+
+def existing_rows(dbt: Any, session: Any) -> pd.DataFrame | None:
+    """What an incremental model holds before this run (None on its first build)."""
+    if not dbt.is_incremental:
+        return None
+    return to_pandas(session.sql(f"select * from {dbt.this}"))
+
+
+def current_centroids(history: pd.DataFrame, transforms: pd.DataFrame) -> pd.DataFrame:
+    """The centroids table of this run's model: the rows of ``segment_model_history`` whose
+    model_version is the one of ``segment_transforms``. Empty when either is empty."""
+    if history.empty or transforms.empty:
+        return history.loc[[], list(CENTROID_COLUMNS)]
+    version = single_version(transforms, "segment_transforms")
+    current = history.loc[history["model_version"] == version, list(CENTROID_COLUMNS)]
+    if current.empty:
+        raise SegmentationInputError(
+            f"segment_model_history has no rows of model_version {version} "
+            "(the version of segment_transforms); build segment_model_history first."
+        )
+    return current.sort_values(["segment_id", "feature_name"]).reset_index(drop=True)
 
 
 def previous_model(history: pd.DataFrame | None, as_of_date: str | None) -> pd.DataFrame | None:
@@ -55,15 +97,14 @@ def previous_model(history: pd.DataFrame | None, as_of_date: str | None) -> pd.D
 
 
 def model_history_rows(
-    training: Any,
-    transforms: Any,
-    k_selection: Any,
+    training: pd.DataFrame,
+    transforms: pd.DataFrame,
+    k_selection: pd.DataFrame,
     config: SegmentationConfig,
     previous: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    """Fit this run's centroids (ids matched to `previous`) and denormalize them with the
-    transforms into history rows: one per segment and feature."""
-    transforms = as_frame(transforms)
+    """Fit this run's centroids (ids matched to ``previous``) and denormalize them with the
+    transforms into segment_model_history rows: one per segment and feature."""
     previous_centroids = previous_params = None
     if previous is not None:
         previous_centroids = previous[list(CENTROID_COLUMNS)]
@@ -79,9 +120,3 @@ def model_history_rows(
     rows["algorithm"] = pd.Series(config.algorithm, index=rows.index, dtype="string")
     rows["trained_at"] = pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s")
     return rows[list(HISTORY_COLUMNS)].sort_values(["segment_id", "feature_position"])
-
-
-def current_centroids(model_rows: Any) -> pd.DataFrame:
-    """The centroids table of the current model, from segment_model_current's rows."""
-    frame = as_frame(model_rows)
-    return frame[list(CENTROID_COLUMNS)].sort_values(["segment_id", "feature_name"])

@@ -1,12 +1,26 @@
-"""Session-wide dbt builds, one per input, shared by the integration tests."""
+"""Session-wide dbt builds shared by the integration tests: one per input, and one database
+built twice ("an earlier date, then now")."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from .dbt_project_runner import ONLINE_RETAIL, run_dbt
+from .dbt_project_runner import (
+    EARLIER_AS_OF,
+    ONLINE_RETAIL,
+    export_dir,
+    query,
+    run_dbt,
+    run_dbt_subprocess,
+)
+
+READER = Path(__file__).with_name("parquet_reader.py")
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +46,52 @@ def online_retail_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         vars={"input_format": "online_retail", "transactions_path": str(ONLINE_RETAIL)},
     )
     return database
+
+
+@pytest.fixture(scope="session")
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The sample built as of EARLIER_AS_OF, then with the default as_of_date (one month more)
+    into the same database, while a separate reader process polls the Parquet exports. Returns
+    the database, what the first build produced, the reader's log and the second build's time
+    window. Both builds run in their own process: in-process dbt-duckdb keeps the database
+    open, which would lock the second one out. Tests that build this database again must use
+    run_dbt_subprocess too, and leave its tables as they found them."""
+    database = tmp_path_factory.mktemp("two_builds") / "two_builds.duckdb"
+    # The first build only lays down history; the second one runs every test.
+    run_dbt_subprocess(
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"],
+        database,
+        vars={"as_of_date": EARLIER_AS_OF.isoformat()},
+    )
+    first = {
+        "segments": dict(query(database, "select customer_id, segment_id from customer_segments")),
+        "names": dict(query(database, "select customer_id, segment_name from customer_segments")),
+        "scores": dict(
+            query(database, "select customer_id, segment_id from customer_segment_scores")
+        ),
+        "segment_names": dict(
+            query(database, "select segment_id, segment_name from segmentation.segment_definitions")
+        ),
+        "exports": dict(query(database, "select mart_name, row_count from public_mart_exports")),
+    }
+    stop_file = database.parent / "stop_reader"
+    reader = subprocess.Popen(
+        [sys.executable, str(READER), str(export_dir(database)), str(database), str(stop_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        build_started = time.time()
+        run_dbt_subprocess(["build"], database)
+        build_finished = time.time()
+    finally:
+        stop_file.touch()
+        reader_out, reader_err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, reader_err
+    return {
+        "database": database,
+        "first": first,
+        "reader": json.loads(reader_out),
+        "build_window": (build_started, build_finished),
+    }

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -13,6 +16,9 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
 ONLINE_RETAIL = SHARED_DATA / "online_retail" / "online_retail.csv.gz"
+#: The earlier as_of_date of the two-build scenario (conftest.two_builds): one month before the
+#: sample's last order, so the second build (default as_of_date) sees one more month.
+EARLIER_AS_OF = date(2025, 12, 1)
 
 
 def run_dbt(args: Sequence[str], database: Path, vars: dict | None = None) -> dbtRunnerResult:
@@ -65,6 +71,11 @@ def invoke_dbt(args: Sequence[str], database: Path, vars: dict | None = None) ->
     return result
 
 
+def export_dir(database: Path) -> Path:
+    """Default var export_path (output/marts), taken from the database file's folder."""
+    return database.parent / "output" / "marts"
+
+
 def query(database: Path, sql: str) -> list[tuple]:
     """Rows of `sql` run against the built database."""
     with duckdb.connect(str(database)) as connection:
@@ -82,3 +93,36 @@ def execute(database: Path, sql: str) -> None:
     """Run a statement that returns nothing (COPY, CREATE ...) against the database."""
     with duckdb.connect(str(database)) as connection:
         connection.execute(sql)
+
+
+def run_dbt_subprocess(args: Sequence[str], database: Path, vars: dict | None = None) -> None:
+    """`dbt <args>` in a new process, with the same flags as run_dbt; fail with its log. For
+    databases that another process reads during the build, or that several commands build in
+    turn: in-process dbt-duckdb keeps the file open, which would lock a later process out."""
+    command = [
+        sys.executable,
+        "-c",
+        "from dbt.cli.main import cli; cli()",
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target",
+        "ci",
+        "--target-path",
+        str(database.parent / f"target_{database.stem}"),
+        "--log-path",
+        str(database.parent / "logs"),
+    ]
+    if vars:
+        command += ["--vars", json.dumps(vars)]
+    build = subprocess.run(
+        command,
+        env={**os.environ, "DBT_DUCKDB_PATH": str(database), "DO_NOT_TRACK": "1"},
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from segments.model.pipeline import SegmentationConfig, build_training_assignments
+from segments.model import SegmentationConfig, build_training_assignments
 
 from .dbt_project_runner import PROJECT_DIR, failure_text, invoke_dbt, query, run_dbt, scalar
 
@@ -117,7 +117,7 @@ def test_gaussian_mixture_scores_in_sql_with_probabilities(tmp_path):
         transforms = connection.sql("select * from segmentation.segment_transforms").df()
         centroids = connection.sql(
             "select model_version, segment_id, feature_name, centroid_value, variance, weight"
-            " from segmentation.segment_model_current"
+            " from scoring.segment_model_current"
         ).df()
         sql_side = connection.sql(
             "select customer_id, segment_id from customer_segment_scores"

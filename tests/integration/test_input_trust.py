@@ -8,11 +8,13 @@ window, with the dirty lines rejected under their own reasons.
 from __future__ import annotations
 
 import gzip
+import re
 import subprocess
 import sys
 import time
 
 import pytest
+import yaml
 
 from .dbt_project_runner import (
     PROJECT_DIR,
@@ -53,6 +55,14 @@ def assert_one_readable_message(output: str, expected: str) -> None:
 
 
 # ------------------------------------------------------------------ vars reach SQL only checked
+
+
+def test_every_project_var_has_a_rule():
+    """validate_vars checks the vars it has rules for: every var of dbt_project.yml has one."""
+    project_vars = set(yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"])
+    rules_text = (PROJECT_DIR / "macros" / "validate_vars.sql").read_text()
+    rules = set(re.findall(r"^ {8}'([a-z_]+)': \{'kind'", rules_text, flags=re.MULTILINE))
+    assert project_vars == rules
 
 
 @pytest.mark.parametrize(

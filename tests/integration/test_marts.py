@@ -1,20 +1,27 @@
-"""The BI and CRM marts: contracts, shares and revenue that add up, every customer in exactly
-one segment, history across two builds with different as_of_dates, and Parquet exports that
-another process reads while `dbt build` holds the DuckDB file."""
+"""The BI and CRM marts end to end: contracts, the dynamic pivot, history across two builds with
+different as_of_dates, and Parquet exports that another process reads while `dbt build` holds
+the DuckDB file. The data invariants (shares sum to 1, revenue reconciles, every customer in
+exactly one segment, history matches the current table) are dbt singular tests in tests/dbt/,
+run by every `dbt build`; here we prove they fail on tampered data."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-from datetime import date
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from .dbt_project_runner import PROJECT_DIR, query, scalar
+from .dbt_project_runner import (
+    EARLIER_AS_OF,
+    execute,
+    export_dir,
+    invoke_dbt,
+    query,
+    run_dbt_subprocess,
+    scalar,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -29,9 +36,6 @@ CONTRACTED_MARTS = (
     "segment_monthly_summary",
 )
 EXPORTED_MARTS = (*CONTRACTED_MARTS, "segment_monthly_revenue_wide")
-FIRST_AS_OF = date(2025, 11, 1)
-READER = Path(__file__).with_name("parquet_reader.py")
-REVENUE_TOLERANCE = 0.01
 
 
 @pytest.fixture(
@@ -41,11 +45,6 @@ REVENUE_TOLERANCE = 0.01
 def built_db(request: pytest.FixtureRequest) -> Path:
     """The cheap checks run on the bundled sample and on the full UCI Online Retail file."""
     return request.getfixturevalue(request.param)
-
-
-def export_dir(database: Path) -> Path:
-    """Default var export_path (output/marts), taken from the database file's folder."""
-    return database.parent / "output" / "marts"
 
 
 # --- contracts -------------------------------------------------------------------------
@@ -74,67 +73,49 @@ def test_contracted_columns_match_the_tables(sample_db):
         assert columns == list(node["columns"]), name
 
 
-# --- profiles and pivots add up (sample and UCI) ---------------------------------------
+# --- the invariant tests can fail ---------------------------------------------------------
+
+#: Singular dbt test -> a statement that breaks its invariant in one place (one failing row).
+TAMPERING = {
+    "assert_profile_shares_sum_to_one": (
+        "update segment_profiles set customer_share = customer_share + 0.01 where segment_id = 0"
+    ),
+    "assert_mart_revenue_reconciles": (
+        "update segment_monthly_summary set net_revenue = net_revenue + 1"
+        " where month_start_date = (select max(month_start_date) from segment_monthly_summary)"
+    ),
+    "assert_active_customers_in_exactly_one_segment": (
+        "delete from customer_segment_scores"
+        " where customer_id = (select min(customer_id) from customer_segment_scores)"
+    ),
+}
 
 
-def test_profile_shares_sum_to_one(built_db):
-    customers, revenue, segments = query(
-        built_db,
-        "select sum(customer_share), sum(revenue_share), count(*) from segment_profiles",
-    )[0]
-    assert customers == pytest.approx(1.0, abs=1e-9)
-    assert revenue == pytest.approx(1.0, abs=1e-9)
-    k = scalar(built_db, "select count(*) from segmentation.segment_definitions")
-    assert segments == k + 1  # the segments plus segment 0, the inactive customers
+def test_invariant_tests_fail_on_tampered_data(sample_db, tmp_path):
+    """The sample build passed these tests; on a copy with each invariant broken once, `dbt
+    test` fails each of them with exactly one offending row."""
+    execute(sample_db, "checkpoint")
+    # Same file name: views in the copy name their tables by catalog, the file's stem.
+    tampered = tmp_path / sample_db.name
+    shutil.copyfile(sample_db, tampered)
+    with duckdb.connect(str(tampered)) as connection:
+        for statement in TAMPERING.values():
+            connection.execute(statement)
+    result = invoke_dbt(["test", "--select", *TAMPERING], tampered)
+    assert result.exception is None, result.exception
+    outcomes = {r.node.name: (str(r.status), r.failures) for r in result.result}
+    assert outcomes == {name: ("fail", 1) for name in TAMPERING}
 
 
-def test_revenue_reconciles_across_marts(built_db):
-    lines = scalar(built_db, "select sum(net_amount) from intermediate.int_order_lines_in_window")
-    for sql in (
-        "select sum(net_revenue) from customer_features",
-        "select sum(net_revenue) from segment_profiles",
-        "select sum(net_revenue) from segment_country_summary",
-        "select sum(net_revenue) from segment_monthly_summary",
-        "select sum(net_revenue_total) from segment_monthly_revenue_wide",
-    ):
-        assert float(scalar(built_db, sql)) == pytest.approx(float(lines), abs=REVENUE_TOLERANCE), (
-            sql
-        )
+# --- the pivot and the segment 0 row (sample and UCI) ------------------------------------
 
 
-def test_profile_counts_and_inactive_segment(built_db):
-    rows = query(
-        built_db,
-        """
-        select
-            profiles.segment_id,
-            profiles.customer_count,
-            count(customer_segments.customer_id)
-        from segment_profiles as profiles
-        left join customer_segments on profiles.segment_id = customer_segments.segment_id
-        group by all
-        """,
-    )
-    assert all(customers == counted for _, customers, counted in rows)
-    inactive = scalar(built_db, "select count(*) from customer_features where not is_active")
-    assert dict((sid, n) for sid, n, _ in rows)[0] == inactive
+def test_inactive_segment_is_named_and_suppressed(built_db):
     name, campaign = query(
         built_db,
         "select segment_name, recommended_campaign from segment_profiles where segment_id = 0",
     )[0]
     assert name == "Inactive customers" and "suppress" in campaign
-
-
-def test_pivot_shares_sum_to_one(built_db):
-    for sql in (
-        "select segment_id, sum(segment_customer_share) from segment_country_summary group by 1",
-        "select country, sum(country_customer_share) from segment_country_summary group by 1",
-        "select segment_id, sum(segment_spend_share) from segment_category_summary group by 1",
-        "select month_start_date, sum(month_revenue_share) from segment_monthly_summary"
-        " group by 1 having sum(net_revenue) <> 0",
-    ):
-        for key, total in query(built_db, sql):
-            assert total == pytest.approx(1.0, abs=1e-9), (sql, key)
 
 
 def test_wide_pivot_has_a_column_per_segment(built_db):
@@ -152,47 +133,7 @@ def test_wide_pivot_has_a_column_per_segment(built_db):
     }
 
 
-# --- membership (sample and UCI) -------------------------------------------------------
-
-
-def test_every_customer_in_customer_segments(built_db):
-    missing, extra = query(
-        built_db,
-        """
-        select
-            (select count(*) from customer_features
-             where customer_id not in (select customer_id from customer_segments)),
-            (select count(*) from customer_segments
-             where customer_id not in (select customer_id from customer_features))
-        """,
-    )[0]
-    assert (missing, extra) == (0, 0)
-    assert scalar(built_db, "select count(*) from customer_segments") == scalar(
-        built_db, "select count(distinct customer_id) from customer_segments"
-    )
-
-
-def test_every_active_customer_in_exactly_one_segment(built_db):
-    active = scalar(built_db, "select count(*) from customer_features where is_active")
-    assert scalar(built_db, "select count(distinct customer_id) from customer_segment_scores") == (
-        active
-    )
-    assert scalar(built_db, "select count(*) from customer_segment_scores") == active
-    mismatched = scalar(
-        built_db,
-        """
-        select count(*)
-        from customer_features
-        left join customer_segment_scores using (customer_id)
-        left join customer_segments using (customer_id)
-        where
-            customer_features.is_active <> customer_segments.is_active
-            or customer_segments.segment_id
-                <> coalesce(customer_segment_scores.segment_id, 0)
-            or (customer_features.is_active) <> (customer_segments.segment_id > 0)
-        """,
-    )
-    assert mismatched == 0
+# --- history and exports (sample and UCI) --------------------------------------------------
 
 
 def test_single_build_history(built_db):
@@ -220,84 +161,13 @@ def test_exports_match_the_marts(built_db):
     assert not list(export_dir(built_db).glob(".*.tmp")), "temporary export files left behind"
 
 
-# --- two builds into one database: history, and readers during the second build ---------
-
-
-@pytest.fixture(scope="module")
-def two_builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Build as of 2025-11-01, then with the default as_of_date into the same database while
-    a separate reader process polls the Parquet exports. Both builds run in their own process:
-    in-process dbt-duckdb keeps the database open, which would lock the second one out."""
-    database = tmp_path_factory.mktemp("history") / "history.duckdb"
-    # The first build only lays down history; the second one runs every test.
-    _dbt_subprocess(
-        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"],
-        database,
-        vars={"as_of_date": FIRST_AS_OF.isoformat()},
-    )
-    first = {
-        "segments": dict(query(database, "select customer_id, segment_id from customer_segments")),
-        "names": dict(query(database, "select customer_id, segment_name from customer_segments")),
-        "exports": dict(query(database, "select mart_name, row_count from public_mart_exports")),
-    }
-    stop_file = database.parent / "stop_reader"
-    reader = subprocess.Popen(
-        [sys.executable, str(READER), str(export_dir(database)), str(database), str(stop_file)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        build_started = time.time()
-        _dbt_subprocess(["build"], database)
-        build_finished = time.time()
-    finally:
-        stop_file.touch()
-        reader_out, reader_err = reader.communicate(timeout=60)
-    assert reader.returncode == 0, reader_err
-    return {
-        "database": database,
-        "first": first,
-        "reader": json.loads(reader_out),
-        "build_window": (build_started, build_finished),
-    }
-
-
-def _dbt_subprocess(args: list[str], database: Path, vars: dict | None = None) -> None:
-    """`dbt <args>` in a new process, with the same flags as run_dbt; fail with its log."""
-    command = [
-        sys.executable,
-        "-c",
-        "from dbt.cli.main import cli; cli()",
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--target",
-        "ci",
-        "--target-path",
-        str(database.parent / f"target_{database.stem}"),
-        "--log-path",
-        str(database.parent / "logs"),
-    ]
-    if vars:
-        command += ["--vars", json.dumps(vars)]
-    build = subprocess.run(
-        command,
-        env={**os.environ, "DBT_DUCKDB_PATH": str(database), "DO_NOT_TRACK": "1"},
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
+# --- two builds into one database (conftest.two_builds): history, readers during the build
 
 
 def test_changed_customers_get_one_change_row(two_builds):
     database, first = two_builds["database"], two_builds["first"]["segments"]
     second_as_of = scalar(database, "select as_of_date from intermediate.int_analysis_window")
-    assert second_as_of > FIRST_AS_OF
+    assert second_as_of > EARLIER_AS_OF
     current = {
         customer_id: (segment_id, since)
         for customer_id, segment_id, since in query(
@@ -323,7 +193,7 @@ def test_changed_customers_get_one_change_row(two_builds):
         assert moves[customer_id] == (first[customer_id], current[customer_id][0], second_as_of)
         assert current[customer_id][1] == second_as_of
     for customer_id in set(first) - changed:
-        assert current[customer_id][1] == FIRST_AS_OF, customer_id
+        assert current[customer_id][1] == EARLIER_AS_OF, customer_id
     for customer_id in set(current) - set(first):  # new since the first build
         assert current[customer_id][1] == second_as_of, customer_id
 
@@ -339,7 +209,7 @@ def test_first_assignments_and_cursor(two_builds):
     )
     customers = scalar(database, "select count(*) from customer_segments")
     assert len(first_rows) == customers  # one first assignment per customer
-    assert {first_rows[c] for c in first["segments"]} == {FIRST_AS_OF}
+    assert {first_rows[c] for c in first["segments"]} == {EARLIER_AS_OF}
     # The cursor moves for a row whose synced columns changed, and only for those.
     for customer_id, segment_id, name, updated_at in query(
         database, "select customer_id, segment_id, segment_name, updated_at from customer_segments"
@@ -348,7 +218,7 @@ def test_first_assignments_and_cursor(two_builds):
             first["segments"].get(customer_id) == segment_id
             and first["names"].get(customer_id) == name
         )
-        assert (updated_at.date() == FIRST_AS_OF) == unchanged, customer_id
+        assert (updated_at.date() == EARLIER_AS_OF) == unchanged, customer_id
 
 
 def test_snapshot_rerun_is_deterministic(two_builds):
@@ -358,7 +228,7 @@ def test_snapshot_rerun_is_deterministic(two_builds):
         database,
         "select * from snapshots.customer_segment_membership_snapshot order by all",
     )
-    _dbt_subprocess(["snapshot"], database)
+    run_dbt_subprocess(["snapshot"], database)
     after = query(
         database,
         "select * from snapshots.customer_segment_membership_snapshot order by all",
@@ -373,7 +243,7 @@ def test_snapshot_rerun_is_deterministic(two_builds):
         )
     }
     assert valid_from <= {
-        FIRST_AS_OF,
+        EARLIER_AS_OF,
         scalar(database, "select max(as_of_date) from customer_features"),
     }
 

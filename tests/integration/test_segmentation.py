@@ -1,5 +1,7 @@
 """The segmentation on the bundled sample: planted personas recovered, named, reproducible,
-stable across a retrain, scored in SQL exactly as the library assigns."""
+stable across a retrain (conftest.two_builds), scored in SQL exactly as the library assigns.
+That every active customer is scored exactly once is a dbt test
+(tests/dbt/assert_active_customers_in_exactly_one_segment.sql)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,17 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from segments.model.pipeline import SegmentationConfig, build_training_assignments
+from segments.model import SegmentationConfig, build_training_assignments
 
-from .dbt_project_runner import PROJECT_DIR, execute, query, run_dbt, scalar
+from .dbt_project_runner import (
+    EARLIER_AS_OF,
+    PROJECT_DIR,
+    execute,
+    query,
+    run_dbt,
+    run_dbt_subprocess,
+    scalar,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -71,19 +81,6 @@ def test_each_segment_is_named_after_its_persona(sample_db):
     assert campaigns == [(0,)]
 
 
-def test_every_active_customer_is_scored_once_and_inactive_ones_not(sample_db):
-    active = scalar(sample_db, "select count(*) from customer_features where is_active")
-    scored = scalar(sample_db, "select count(distinct customer_id) from customer_segment_scores")
-    rows = scalar(sample_db, "select count(*) from customer_segment_scores")
-    assert active == scored == rows
-    inactive_scored = scalar(
-        sample_db,
-        "select count(*) from customer_segment_scores inner join customer_features"
-        " using (customer_id) where not is_active",
-    )
-    assert inactive_scored == 0
-
-
 def test_sql_scoring_matches_the_library(sample_db):
     """SQL replays the stored transforms and centroids: same segment as scikit-learn's model."""
     training = frame(
@@ -93,7 +90,7 @@ def test_sql_scoring_matches_the_library(sample_db):
     centroids = frame(
         sample_db,
         "select model_version, segment_id, feature_name, centroid_value, variance, weight"
-        " from segmentation.segment_model_current",
+        " from scoring.segment_model_current",
     )
     python_side = build_training_assignments(training, transforms, centroids, SegmentationConfig())
     sql_side = frame(sample_db, "select customer_id, segment_id from customer_segment_scores")
@@ -130,7 +127,7 @@ def test_two_builds_give_byte_identical_segment_tables(sample_db, tmp_path):
         "segment_country_summary",
         "segment_category_summary",
         "segmentation.segment_definitions",
-        "segmentation.segment_model_current",
+        "scoring.segment_model_current",
         "segmentation.segment_k_selection",
     ):
         export = f"copy (select * from {table} order by all) to '{{path}}' (format csv)"
@@ -140,36 +137,31 @@ def test_two_builds_give_byte_identical_segment_tables(sample_db, tmp_path):
         assert first_csv.read_bytes() == second_csv.read_bytes(), table
 
 
-def test_retrain_a_month_later_keeps_segment_ids(tmp_path):
-    """Fit as of 2025-12-01, then refit on the full sample (one more month): customers with no
-    order in December keep their segment id (>= 95%)."""
-    database = tmp_path / "retrain.duckdb"
-    run_dbt(["build"], database, vars={"as_of_date": "2025-12-01"})
-    before = frame(database, "select customer_id, segment_id from customer_segment_scores")
-    names_before = dict(
-        query(database, "select segment_id, segment_name from segmentation.segment_definitions")
-    )
-    run_dbt(["build"], database)
+def test_retrain_a_month_later_keeps_segment_ids(two_builds):
+    """Fit as of EARLIER_AS_OF, then refit on the full sample (one more month): customers with
+    no order since keep their segment id (>= 95%), and the segments keep their names."""
+    database, first = two_builds["database"], two_builds["first"]
+    before = pd.DataFrame(first["scores"].items(), columns=["customer_id", "segment_id"])
     after = frame(database, "select customer_id, segment_id from customer_segment_scores")
     names_after = dict(
         query(database, "select segment_id, segment_name from segmentation.segment_definitions")
     )
-    december_buyers = {
+    recent_buyers = {
         customer_id
         for (customer_id,) in query(
             database,
             "select distinct customer_id from intermediate.int_order_lines_accepted"
-            " where ordered_at >= '2025-12-01'",
+            f" where ordered_at >= '{EARLIER_AS_OF.isoformat()}'",
         )
     }
     joined = before.merge(after, on="customer_id", suffixes=("_before", "_after"))
-    unchanged = joined[~joined["customer_id"].isin(december_buyers)]
+    unchanged = joined[~joined["customer_id"].isin(recent_buyers)]
     assert len(unchanged) > 1_000
     kept = (unchanged["segment_id_before"] == unchanged["segment_id_after"]).mean()
     assert kept >= 0.95
-    assert names_before == names_after
+    assert first["segment_names"] == names_after
     count_versions = "select count(distinct model_version) from segmentation.segment_model_history"
     assert scalar(database, count_versions) == 2
     # --full-refresh must not wipe the history that keeps the ids stable.
-    run_dbt(["run", "--full-refresh", "--select", "segment_model_history"], database)
+    run_dbt_subprocess(["run", "--full-refresh", "--select", "segment_model_history"], database)
     assert scalar(database, count_versions) == 2

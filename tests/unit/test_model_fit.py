@@ -11,7 +11,8 @@ from segments.model.fit import (
     gaussian_log_density,
     membership_probabilities,
 )
-from segments.model.synthetic import planted_blobs
+
+from .synthetic import planted_blobs
 
 SHARES = [0.12, 0.25, 0.30, 0.18, 0.15]
 SPREADS = [0.6, 1.0, 1.4, 0.8, 1.2]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from segments import registry
 from segments.model.errors import SegmentationInputError
 from segments.model.naming import (
     GENERIC_CAMPAIGN,
@@ -146,3 +147,22 @@ def test_invalid_personas_are_rejected(personas):
         name_segments(centroid_frame({1: STUDY_CENTROIDS["discount_hunters"]}), broken)
     with pytest.raises(SegmentationInputError, match="lacks column"):
         validate_personas(personas.drop(columns="priority"))
+
+
+def test_a_registry_table_passed_in_decides_traits_and_words():
+    """A dbt model can pass the segment_features seed table; its traits and words win."""
+    table = registry.feature_registry()
+    table.loc[table["feature_name"] == "order_count", ["high_word", "low_word"]] = [
+        "regular",
+        "rare",
+    ]
+    centroid_z = centroid_frame({1: [0.1, -2.0, 0.0, 0.0, 0.0, 0.1, 0.0]})
+    named = name_segments(centroid_z, None, features=table)
+    # Strongest trait order_count (z -2.0, low), then discount_share / recency (0.1, first
+    # listed wins the tie): "rare lapsed".
+    assert named.loc[0, "segment_name"] == "Rare lapsed buyers"
+    # A registry whose traits need a rule column the personas lack is refused.
+    table.loc[table["feature_name"] == "return_rate", "trait"] = "returning"
+    personas = pd.read_csv(SEED)
+    with pytest.raises(SegmentationInputError, match="rule_returning"):
+        name_segments(centroid_z, personas, features=table)

@@ -15,7 +15,8 @@ from segments.model.selection import (
     sweep_k,
     validate_k,
 )
-from segments.model.synthetic import planted_blobs
+
+from .synthetic import planted_blobs
 
 PLANTED = {
     3: ([0.30, 0.50, 0.20], [0.8, 1.3, 1.0]),

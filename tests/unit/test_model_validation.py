@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from segments.model.fit import fit_segments
-from segments.model.synthetic import planted_blobs
 from segments.model.validation import (
     bootstrap_stability,
     explained_variance_ratio,
@@ -13,6 +12,8 @@ from segments.model.validation import (
     stability_class,
     ward_agreement,
 )
+
+from .synthetic import planted_blobs
 
 
 @pytest.fixture(scope="module")

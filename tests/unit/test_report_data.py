@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from segments import registry
 from segments.report.data import (
     DuckDBWarehouse,
     ParquetWarehouse,
@@ -204,6 +205,38 @@ def test_derives_customers_and_profiles_without_the_marts(warehouse_path):
     assert set(data.summaries) == {"country"}
     assert data.k_selection["k"].tolist() == [2, 3, 4]
     assert data.validation["silhouette"] == pytest.approx(0.6)
+
+
+def test_the_seeds_are_read_from_the_warehouse_reference_schema(tmp_path):
+    """segment_reserved and segment_features as dbt seeded them win over the seed files."""
+    path = write_warehouse(tmp_path / "seeded.duckdb")
+    registry_table = registry.feature_registry()
+    # The warehouse's registry reports return_rate only (the file also has
+    # average_order_value, which the data holds too).
+    registry_table["is_reported"] = registry_table["feature_name"] == "return_rate"
+    reserved = pd.DataFrame(
+        {
+            "segment_id": [0],
+            "segment_name": ["Sleeping"],
+            "description": ["Not bought lately"],
+            "recommended_campaign": ["Wake them up"],
+        }
+    )
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema reference")
+        for name, frame in (("segment_reserved", reserved), ("segment_features", registry_table)):
+            connection.register("frame", frame)
+            connection.execute(f"create table reference.{name} as select * from frame")
+            connection.unregister("frame")
+    with DuckDBWarehouse(path) as warehouse:
+        data = load_report_data(warehouse)
+    assert data.customers.set_index("customer_id").loc["C08", "segment_name"] == "Sleeping"
+    inactive = data.profiles.set_index("segment_id").loc[0]
+    assert inactive["description"] == "Not bought lately"
+    assert inactive["recommended_campaign"] == "Wake them up"
+    assert data.inactive["segment_name"] == "Sleeping"
+    # The model's features first, then the reported ones present in the data.
+    assert data.features == ["recency_days", "order_count", "net_revenue", "return_rate"]
 
 
 def test_the_warehouse_is_opened_read_only(warehouse_path):

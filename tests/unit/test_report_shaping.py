@@ -19,7 +19,8 @@ def customers() -> pd.DataFrame:
 def test_inactive_customers_are_segment_zero(customers):
     by_id = customers.set_index("customer_id")
     assert by_id.loc[["C08", "C09"], "segment_id"].tolist() == [0, 0]
-    assert by_id.loc["C08", "segment_name"] == shaping.INACTIVE_NAME
+    # Named by seeds/segment_reserved.csv, the one definition of segment 0.
+    assert by_id.loc["C08", "segment_name"] == "Inactive customers"
     assert by_id.loc["C05", "segment_name"] == "Infrequent Buyers"
     assert customers.columns[:3].tolist() == ["customer_id", "segment_id", "segment_name"]
 
@@ -45,8 +46,34 @@ def test_profiles_sizes_shares_and_means(customers):
     assert profiles.loc[1, "net_revenue"] == pytest.approx(4800.0)
     assert profiles.loc[1, "revenue_share"] == pytest.approx(4800 / 5030)
     assert profiles.loc[1, "order_count_mean"] == pytest.approx(24.0)
-    assert profiles.loc[0, "segment_name"] == shaping.INACTIVE_NAME
+    assert profiles.loc[0, "segment_name"] == "Inactive customers"
+    assert profiles.loc[0, "description"] == "Customers left out of clustering"
+    assert profiles.loc[0, "recommended_campaign"].startswith("Reactivation or suppression")
     assert profiles.loc[2, "stability_class"] == "dissolved"
+
+
+def test_segment_zero_texts_come_from_the_reserved_table_when_given():
+    """The report reads segment_reserved from the warehouse: a table there wins over the file."""
+    reserved = pd.DataFrame(
+        {
+            "segment_id": [0],
+            "segment_name": ["Dormant"],
+            "description": ["Nothing bought lately"],
+            "recommended_campaign": ["Leave alone"],
+        }
+    )
+    customers = shaping.assign_segments(
+        customer_features(), segment_scores(), segment_definitions(), reserved
+    )
+    assert customers.set_index("customer_id").loc["C08", "segment_name"] == "Dormant"
+    profiles = shaping.derive_profiles(
+        customers, segment_definitions(), ["order_count"], reserved
+    ).set_index("segment_id")
+    assert profiles.loc[0, ["segment_name", "description", "recommended_campaign"]].tolist() == [
+        "Dormant",
+        "Nothing bought lately",
+        "Leave alone",
+    ]
 
 
 def test_zscores_are_segment_means_against_all_active_customers(customers):

@@ -18,24 +18,17 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from segments import registry
 from segments.model.errors import SegmentationInputError
 
 #: Minimum persona score (mean z in the persona's direction) to use a persona's name.
 MATCH_THRESHOLD = 0.25
 
-#: Trait -> candidate features, first present wins.
-TRAIT_FEATURES: dict[str, list[str]] = {
-    "recency": ["recency_days"],
-    "frequency": ["order_count"],
-    "monetary": ["net_revenue", "average_order_value"],
-    "returns": ["return_rate"],
-    "discounts": ["discount_share"],
-    "category_concentration": ["top_category_share"],
-    "visits": ["visits_per_month"],
-    "tenure": ["tenure_days"],
-    "seasonality": ["peak_quarter_share", "q4_share"],
-}
-RULE_COLUMNS = [f"rule_{trait}" for trait in TRAIT_FEATURES]
+#: Trait -> candidate features, first present wins; rule_<trait> persona columns; feature ->
+#: (word when high, word when low) for descriptive names. All from the feature registry
+#: (seeds/segment_features.csv: trait, trait_rank, high_word, low_word).
+TRAIT_FEATURES: dict[str, list[str]] = registry.trait_features()
+RULE_COLUMNS = registry.rule_columns()
 PERSONA_COLUMNS = [
     "persona_id",
     "persona_name",
@@ -45,23 +38,17 @@ PERSONA_COLUMNS = [
     *RULE_COLUMNS,
 ]
 
-#: Words for descriptive names: feature -> (word when high, word when low).
-TRAIT_WORDS: dict[str, tuple[str, str]] = {
-    "recency_days": ("lapsed", "recent"),
-    "order_count": ("frequent", "infrequent"),
-    "net_revenue": ("high-spend", "low-spend"),
-    "average_order_value": ("big-basket", "small-basket"),
-    "return_rate": ("high-return", "low-return"),
-    "discount_share": ("discount-driven", "full-price"),
-    "top_category_share": ("single-category", "multi-category"),
-    "visits_per_month": ("high-visit", "low-visit"),
-    "tenure_days": ("long-standing", "new"),
-    "months_active": ("long-active", "short-lived"),
-    "avg_days_between_orders": ("slow-repeat", "fast-repeat"),
-    "category_count": ("broad-range", "narrow-range"),
-    "peak_quarter_share": ("seasonal", "year-round"),
-    "q4_share": ("holiday", "off-season"),
-}
+
+def trait_words(features: pd.DataFrame | None = None) -> dict[str, tuple[str, str]]:
+    """Feature -> (word when high, word when low), from the registry."""
+    table = registry.feature_registry(features)
+    return {
+        str(row.feature_name): (str(row.high_word), str(row.low_word))
+        for row in table.itertuples(index=False)
+    }
+
+
+TRAIT_WORDS: dict[str, tuple[str, str]] = trait_words()
 
 GENERIC_CAMPAIGN = (
     "No standard playbook: review the profile and test a tailored offer against a holdout."
@@ -77,29 +64,36 @@ NAMING_COLUMNS = [
 ]
 
 
-def validate_personas(personas: pd.DataFrame) -> pd.DataFrame:
-    """Check the personas table (columns, unique ids, rules in {-1, 0, 1}); return it sorted."""
-    missing = [c for c in PERSONA_COLUMNS if c not in personas.columns]
+def validate_personas(personas: pd.DataFrame, features: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Check the personas table (columns, unique ids, rules in {-1, 0, 1}); return it sorted.
+
+    The rule columns are those the feature registry's traits call for (``features``: the
+    registry table, default the seed file)."""
+    rule_columns = RULE_COLUMNS if features is None else registry.rule_columns(features)
+    required = [*PERSONA_COLUMNS[: -len(RULE_COLUMNS)], *rule_columns]
+    missing = [c for c in required if c not in personas.columns]
     if missing:
         raise SegmentationInputError(f"Personas table lacks column(s) {missing}.")
     if personas["persona_id"].duplicated().any():
         raise SegmentationInputError("Personas table has duplicate persona_id values.")
-    rules = personas[RULE_COLUMNS].apply(pd.to_numeric, errors="coerce")
+    rules = personas[rule_columns].apply(pd.to_numeric, errors="coerce")
     if rules.isna().any().any() or not rules.isin([-1, 0, 1]).all().all():
         raise SegmentationInputError("Persona rule_* columns must be -1, 0 or 1.")
     priority = pd.to_numeric(personas["priority"], errors="coerce")
     if priority.isna().any():
         raise SegmentationInputError("Persona priority must be an integer on every row.")
     checked = personas.copy()
-    checked[RULE_COLUMNS] = rules.astype("int64")
+    checked[rule_columns] = rules.astype("int64")
     checked["priority"] = priority.astype("int64")
     return checked.sort_values(["priority", "persona_id"], kind="mergesort").reset_index(drop=True)
 
 
-def trait_values(centroid_z: pd.DataFrame) -> pd.DataFrame:
+def trait_values(
+    centroid_z: pd.DataFrame, traits: dict[str, list[str]] | None = None
+) -> pd.DataFrame:
     """Segment x trait z-values, using the first feature of each trait present (NaN if none)."""
     columns = {}
-    for trait, candidates in TRAIT_FEATURES.items():
+    for trait, candidates in (TRAIT_FEATURES if traits is None else traits).items():
         present = [name for name in candidates if name in centroid_z.columns]
         columns[trait] = (
             centroid_z[present[0]].astype("float64")
@@ -109,15 +103,19 @@ def trait_values(centroid_z: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=centroid_z.index)
 
 
-def persona_scores(centroid_z: pd.DataFrame, personas: pd.DataFrame) -> pd.DataFrame:
+def persona_scores(
+    centroid_z: pd.DataFrame, personas: pd.DataFrame, features: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Segment x persona score: mean over the persona's non-zero rules of rule * z.
 
     Traits absent from the model count as 0; a persona none of whose traits is in the model
-    scores NaN (it cannot be matched).
+    scores NaN (it cannot be matched). ``features``: the registry (default the seed file).
     """
-    traits = trait_values(centroid_z)
-    rules = personas.set_index("persona_id")[RULE_COLUMNS].astype("float64")
-    rules.columns = list(TRAIT_FEATURES)
+    trait_map = TRAIT_FEATURES if features is None else registry.trait_features(features)
+    traits = trait_values(centroid_z, trait_map)
+    rules = personas.set_index("persona_id")[[f"rule_{trait}" for trait in trait_map]]
+    rules = rules.astype("float64")
+    rules.columns = list(trait_map)
     present = traits.notna().all(axis=0).astype("float64")
     evidence = traits.fillna(0.0).to_numpy() @ rules.to_numpy().T
     n_rules = (rules != 0).sum(axis=1).to_numpy("float64")
@@ -131,19 +129,23 @@ def _format_z(value: float) -> str:
     return f"{value:+.1f} sd"
 
 
-def describe_traits(z: pd.Series, n_traits: int = 2) -> tuple[str, str]:
+def describe_traits(
+    z: pd.Series, n_traits: int = 2, words: dict[str, tuple[str, str]] | None = None
+) -> tuple[str, str]:
     """(name, description) from the strongest traits of one segment, e.g. 'High-spend
-    frequent buyers'. Ties in strength go to the feature listed first."""
+    frequent buyers'. Ties in strength go to the feature listed first. ``words``: feature ->
+    (high, low) words (default: the registry's)."""
+    words_of = TRAIT_WORDS if words is None else words
     strength = z.abs().to_numpy()
     order = sorted(range(len(z)), key=lambda i: (-round(strength[i], 9), i))[:n_traits]
-    words, phrases = [], []
+    picked, phrases = [], []
     for i in order:
         feature, value = z.index[i], float(z.iloc[i])
-        high, low = TRAIT_WORDS.get(feature, (f"high-{feature}", f"low-{feature}"))
+        high, low = words_of.get(feature, (f"high-{feature}", f"low-{feature}"))
         word = high if value >= 0 else low
-        words.append(word)
+        picked.append(word)
         phrases.append(f"{word} ({feature} {_format_z(value)})")
-    name = " ".join(words)
+    name = " ".join(picked)
     name = f"{name[:1].upper()}{name[1:]} buyers"
     description = (
         f"No persona fits; strongest traits: {' and '.join(phrases)} versus the average customer."
@@ -165,19 +167,24 @@ def name_segments(
     centroid_z: pd.DataFrame,
     personas: pd.DataFrame | None,
     threshold: float = MATCH_THRESHOLD,
+    features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Name each segment (index of ``centroid_z``: segment_id; columns: features in z units).
+
+    ``features`` is the feature registry table (traits and words; e.g. the segment_features
+    seed read by a dbt model); None reads seeds/segment_features.csv.
 
     Returns ``segment_id``, ``persona_id`` (null when no persona fits), ``segment_name``,
     ``description``, ``recommended_campaign``, ``match_score`` (the chosen persona's score;
     for unnamed segments the best score any persona reached). Deterministic.
     """
     centroid_z = centroid_z.sort_index()
+    words = TRAIT_WORDS if features is None else trait_words(features)
     segment_ids = centroid_z.index.to_numpy("int64")
     k = len(segment_ids)
     if personas is not None and len(personas) > 0:
-        personas = validate_personas(personas)
-        scores = persona_scores(centroid_z, personas)
+        personas = validate_personas(personas, features)
+        scores = persona_scores(centroid_z, personas, features)
     else:
         personas = pd.DataFrame(columns=PERSONA_COLUMNS)
         scores = pd.DataFrame(index=centroid_z.index, dtype="float64")
@@ -207,7 +214,7 @@ def name_segments(
                 }
             )
             continue
-        name, description = describe_traits(centroid_z.iloc[position])
+        name, description = describe_traits(centroid_z.iloc[position], words=words)
         best = np.nanmax(values[position]) if np.isfinite(values[position]).any() else math.nan
         records.append(
             {

@@ -17,36 +17,19 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from segments import registry
 from segments.model.errors import SegmentationInputError
 
 logger = logging.getLogger(__name__)
 
 CUSTOMER_ID = "customer_id"
 
-DEFAULT_FEATURES: list[str] = [
-    "recency_days",
-    "order_count",
-    "net_revenue",
-    "return_rate",
-    "top_category_share",
-    "discount_share",
-    "visits_per_month",
-]
+#: The default clustering features and the log-scale ones, from the feature registry
+#: (seeds/segment_features.csv: is_default, log_transform); see segments.registry.
+DEFAULT_FEATURES: list[str] = registry.default_features()
 
 #: Counts, durations and money: right-skewed, so they are modelled on the log1p scale.
-LOG_FEATURES: frozenset[str] = frozenset(
-    {
-        "order_count",
-        "net_revenue",
-        "average_order_value",
-        "recency_days",
-        "tenure_days",
-        "visits_per_month",
-        "category_count",
-        "months_active",
-        "avg_days_between_orders",
-    }
-)
+LOG_FEATURES: frozenset[str] = registry.log_features()
 
 #: Log features are clipped at 0 before log1p. Only money can legitimately be negative
 #: (returns exceeding purchases); for counts the clip is a guard that keeps ln(1 + x) defined.

@@ -6,7 +6,10 @@ public marts. The marts (``customer_segments``, ``segment_profiles``, the
 profiles are derived from ``customer_features``, ``customer_segment_scores`` and
 ``segment_definitions``; without a summary mart its table is left out. Customer-level
 features (``customer_features``) feed the profile heatmap and the traits; the diagnostics
-need ``segment_k_selection``, ``segment_validation`` and ``segment_pca_projection``.
+need ``segment_k_selection``, ``segment_validation`` and ``segment_pca_projection``. The seeds
+``segment_reserved`` (segment 0's name and texts) and ``segment_features`` (the feature
+registry) are read from the warehouse's reference schema; a Parquet folder has neither, and
+the library reads the same seed files instead (``segments.registry``).
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from segments import registry
 from segments.report import shaping
 
 #: Schemas searched for a table name, first match wins.
-SCHEMAS = ("main", "segmentation")
+SCHEMAS = ("main", "segmentation", "scoring", "reference")
 DEFAULT_DATABASE = "segments.duckdb"
 #: Summary key -> the mart that holds it (one row per segment and country / category /
 #: month).
@@ -156,6 +160,8 @@ class ReportData:
     used_marts: list[str] = field(default_factory=list)
     #: The profiles as their source has them (the mart, or the derived table): exported.
     profile_table: pd.DataFrame | None = None
+    #: Segment 0's name, description and campaign (the segment_reserved seed).
+    inactive: dict[str, str] = field(default_factory=registry.inactive_segment)
 
     @property
     def segment_ids(self) -> list[int]:
@@ -174,13 +180,15 @@ class ReportData:
 def load_report_data(warehouse: Warehouse) -> ReportData:
     """Read and shape everything the report needs; marts first, derived otherwise."""
     used: list[str] = []
+    reserved = registry.reserved_segments(warehouse.read_optional("segment_reserved"))
+    feature_registry = registry.feature_registry(warehouse.read_optional("segment_features"))
     definitions = warehouse.read_optional("segment_definitions")
     features = warehouse.read_optional("customer_features")
-    customers = _customers(warehouse, features, definitions, used)
+    customers = _customers(warehouse, features, definitions, reserved, used)
     model_features = _model_features(warehouse)
-    profile_features = shaping.profile_features(customers, model_features)
+    profile_features = shaping.profile_features(customers, model_features, feature_registry)
 
-    derived = shaping.derive_profiles(customers, definitions, profile_features)
+    derived = shaping.derive_profiles(customers, definitions, profile_features, reserved)
     mart = warehouse.read_optional("segment_profiles")
     if mart is not None:
         used.append("segment_profiles")
@@ -201,7 +209,7 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         profiles=profiles,
         features=profile_features,
         model_features=[f for f in model_features if f in profile_features],
-        zscores=shaping.feature_zscores(customers, profile_features),
+        zscores=shaping.feature_zscores(customers, profile_features, feature_registry),
         means=shaping.segment_means(customers, profile_features),
         kpis=shaping.headline(customers, profiles, model_version),
         summaries=_summaries(warehouse, used),
@@ -214,6 +222,7 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         pca=warehouse.read_optional("segment_pca_projection"),
         used_marts=used,
         profile_table=profile_table,
+        inactive=registry.inactive_segment(reserved),
     )
 
 
@@ -221,6 +230,7 @@ def _customers(
     warehouse: Warehouse,
     features: pd.DataFrame | None,
     definitions: pd.DataFrame | None,
+    reserved: pd.DataFrame,
     used: list[str],
 ) -> pd.DataFrame:
     segments = warehouse.read_optional("customer_segments")
@@ -241,7 +251,7 @@ def _customers(
     scores = warehouse.read_optional("customer_segment_scores")
     if scores is None:
         raise LookupError(f"{warehouse.description} has no customer_segment_scores")
-    return shaping.assign_segments(features, scores, definitions)
+    return shaping.assign_segments(features, scores, definitions, reserved)
 
 
 def _model_features(warehouse: Warehouse) -> list[str]:

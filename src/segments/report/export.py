@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from segments.report import shaping
 from segments.report.data import ReportData
 from segments.report.progress import StepLog
 from segments.report.traits import FEATURES, segment_traits
@@ -276,7 +275,7 @@ def about_table(data: ReportData) -> pd.DataFrame:
         ("Segments", int(kpis["segments"])),
         ("Net revenue", float(kpis["net_revenue"])),
         ("Marts used", ", ".join(data.used_marts) or "none (derived from the model tables)"),
-        ("Segment 0", shaping.INACTIVE_DESCRIPTION),
+        ("Segment 0", f"{data.inactive['segment_name']}: {data.inactive['description']}"),
         (
             "Net revenue means",
             "purchases minus returns minus discounts, over each customer's history",

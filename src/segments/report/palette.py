@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from segments import registry
+
 #: Tableau 10 without its grey: distinct hues that survive printing in colour.
 SEGMENT_COLOURS: tuple[str, ...] = (
     "#4E79A7",
@@ -23,7 +25,7 @@ SEGMENT_COLOURS: tuple[str, ...] = (
     "#17BECF",
 )
 INACTIVE_COLOUR = "#A0A0A0"
-INACTIVE_SEGMENT_ID = 0
+INACTIVE_SEGMENT_ID = registry.INACTIVE_SEGMENT_ID
 
 
 def segment_colour(segment_id: int) -> str:

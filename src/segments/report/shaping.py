@@ -1,7 +1,10 @@
 """Pure functions that shape warehouse tables into what the report shows.
 
 No I/O here: every function takes and returns frames, so the unit tests build small frames by
-hand. Segment 0 is the inactive customers (kept, never clustered).
+hand. Segment 0 is the inactive customers (kept, never clustered); its name, description and
+campaign come from the segment_reserved seed (``reserved``: the table read from the warehouse,
+None: the seed file), the profiled features and their transform from the segment_features
+seed (``segments.registry``).
 """
 
 from __future__ import annotations
@@ -9,15 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segments.model.prepare import LOG_CLIP_LOWER, LOG_FEATURES
+from segments import registry
+from segments.model.prepare import LOG_CLIP_LOWER
 from segments.report.palette import INACTIVE_SEGMENT_ID
-from segments.report.traits import PROFILE_FEATURES
-
-INACTIVE_NAME = "Inactive customers"
-INACTIVE_DESCRIPTION = (
-    "Customers with no purchase within the inactivity window: kept in every table, not clustered."
-)
-INACTIVE_CAMPAIGN = "Reactivation only if cheap; exclude from regular campaigns."
 
 DEFINITION_COLUMNS = (
     "segment_name",
@@ -29,19 +26,22 @@ DEFINITION_COLUMNS = (
 
 
 def assign_segments(
-    features: pd.DataFrame, scores: pd.DataFrame, definitions: pd.DataFrame | None
+    features: pd.DataFrame,
+    scores: pd.DataFrame,
+    definitions: pd.DataFrame | None,
+    reserved: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per customer: features plus segment_id and segment_name.
 
     Active customers take the segment they were scored into; inactive ones (and any active
-    customer without a score) are segment 0, "Inactive".
+    customer without a score) are segment 0, named as in the segment_reserved seed.
     """
     keep = [c for c in ("customer_id", "segment_id", "model_version") if c in scores.columns]
     customers = features.merge(scores[keep], on="customer_id", how="left", validate="one_to_one")
     inactive = ~customers["is_active"].fillna(False).astype(bool)
     segment_id = customers["segment_id"].where(~inactive)
     customers["segment_id"] = segment_id.fillna(INACTIVE_SEGMENT_ID).astype("int64")
-    names = segment_names(definitions)
+    names = segment_names(definitions, reserved)
     customers["segment_name"] = (
         customers["segment_id"]
         .map(names)
@@ -51,9 +51,11 @@ def assign_segments(
     return customers[first + [c for c in customers.columns if c not in first]]
 
 
-def segment_names(definitions: pd.DataFrame | None) -> dict[int, str]:
-    """segment_id -> name, with 0 named "Inactive"."""
-    names = {INACTIVE_SEGMENT_ID: INACTIVE_NAME}
+def segment_names(
+    definitions: pd.DataFrame | None, reserved: pd.DataFrame | None = None
+) -> dict[int, str]:
+    """segment_id -> name, with 0 named as in the segment_reserved seed."""
+    names = {INACTIVE_SEGMENT_ID: registry.inactive_segment(reserved)["segment_name"]}
     if definitions is not None:
         for segment_id, name in zip(
             definitions["segment_id"], definitions["segment_name"], strict=True
@@ -62,10 +64,16 @@ def segment_names(definitions: pd.DataFrame | None) -> dict[int, str]:
     return names
 
 
-def profile_features(customers: pd.DataFrame, model_features: list[str]) -> list[str]:
-    """Features to profile: the model's own first, then the descriptive ones, if present
-    in the data with at least one value."""
-    ordered = list(dict.fromkeys([*model_features, *PROFILE_FEATURES]))
+def profile_features(
+    customers: pd.DataFrame,
+    model_features: list[str],
+    registry_features: pd.DataFrame | None = None,
+) -> list[str]:
+    """Features to profile: the model's own first, then the registry's reported ones
+    (``registry_features``: the segment_features table, None: the seed file), if present in
+    the data with at least one value."""
+    profiled = registry.reported_features(registry_features)
+    ordered = list(dict.fromkeys([*model_features, *profiled]))
     return [
         name
         for name in ordered
@@ -76,7 +84,10 @@ def profile_features(customers: pd.DataFrame, model_features: list[str]) -> list
 
 
 def derive_profiles(
-    customers: pd.DataFrame, definitions: pd.DataFrame | None, features: list[str]
+    customers: pd.DataFrame,
+    definitions: pd.DataFrame | None,
+    features: list[str],
+    reserved: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per segment (0 = inactive included): size, revenue, shares and feature means,
     named as in the ``segment_profiles`` mart (customer_count, <feature>_mean).
@@ -97,7 +108,7 @@ def derive_profiles(
         profiles[f"{feature}_mean"] = grouped[feature].mean()
     profiles = profiles.reset_index()
     profiles["segment_id"] = profiles["segment_id"].astype("int64")
-    profiles = profiles.merge(segment_info(definitions), on="segment_id", how="left")
+    profiles = profiles.merge(segment_info(definitions, reserved), on="segment_id", how="left")
     profiles["segment_name"] = profiles["segment_name"].fillna(
         profiles["segment_id"].map(lambda i: f"Segment {i}")
     )
@@ -105,14 +116,18 @@ def derive_profiles(
     return profiles[first + [c for c in profiles.columns if c not in first]]
 
 
-def segment_info(definitions: pd.DataFrame | None) -> pd.DataFrame:
-    """segment_id, name, description, campaign and stability, with the inactive row added."""
+def segment_info(
+    definitions: pd.DataFrame | None, reserved: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """segment_id, name, description, campaign and stability, with the inactive row added
+    (from the segment_reserved seed)."""
+    texts = registry.inactive_segment(reserved)
     inactive = pd.DataFrame(
         {
             "segment_id": [INACTIVE_SEGMENT_ID],
-            "segment_name": [INACTIVE_NAME],
-            "description": [INACTIVE_DESCRIPTION],
-            "recommended_campaign": [INACTIVE_CAMPAIGN],
+            "segment_name": [texts["segment_name"]],
+            "description": [texts["description"]],
+            "recommended_campaign": [texts["recommended_campaign"]],
             "stability_jaccard": [np.nan],
             "stability_class": [None],
         }
@@ -137,20 +152,24 @@ def overlay(preferred: pd.DataFrame, fallback: pd.DataFrame, key: str) -> pd.Dat
     return preferred.merge(fallback[[key, *missing]], on=key, how="left")
 
 
-def feature_zscores(customers: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+def feature_zscores(
+    customers: pd.DataFrame, features: list[str], registry_features: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Segment x feature: how far the segment's mean lies from the mean of all active
     customers, in their standard deviations.
 
     Counts, days and money are taken on the log1p scale first, as the model takes them
-    (``segments.model.prepare.LOG_FEATURES``): on the raw scale a few very large customers
+    (log_transform in the feature registry, ``registry_features``; None: the seed file):
+    on the raw scale a few very large customers
     set the standard deviation and every segment looks average. For the model's features
     this is the K-Means centroid. Active segments only (segment 0 was not clustered);
     features with no spread are dropped. Rows are segment ids in ascending order.
     """
     active = customers[customers["segment_id"] != INACTIVE_SEGMENT_ID]
     values = active[features].astype("float64")
+    log_features = registry.log_features(registry_features)
     for feature in features:
-        if feature in LOG_FEATURES:
+        if feature in log_features:
             values[feature] = np.log1p(values[feature].clip(lower=LOG_CLIP_LOWER))
     overall_mean = values.mean()
     overall_std = values.std(ddof=0)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from segments import registry
+
 #: A feature counts as a trait when its segment mean is this many standard deviations away
 #: from the average active customer.
 TRAIT_THRESHOLD = 0.5
@@ -35,132 +37,28 @@ class FeatureSpec:
     template: str
 
 
-FEATURES: dict[str, FeatureSpec] = {
-    "recency_days": FeatureSpec(
-        "Days since last order",
-        "days",
-        "days",
-        "has not bought for a while",
-        "bought recently",
-        "last order {value} days ago",
-    ),
-    "order_count": FeatureSpec(
-        "Orders", "count", "count", "buys often", "buys rarely", "{value} orders to date"
-    ),
-    "net_revenue": FeatureSpec(
-        "Net revenue", "currency", "money", "spends a lot", "spends little", "{value} net revenue"
-    ),
-    "average_order_value": FeatureSpec(
-        "Average order value",
-        "currency",
-        "money",
-        "places big orders",
-        "places small orders",
-        "{value} per order",
-    ),
-    "return_rate": FeatureSpec(
-        "Return rate",
-        "% of purchases",
-        "share",
-        "returns a lot",
-        "rarely returns anything",
-        "{value} of purchases returned",
-    ),
-    "discount_share": FeatureSpec(
-        "Discount share",
-        "% of list value",
-        "share",
-        "buys on promotion",
-        "pays full price",
-        "{value} of list value discounted",
-    ),
-    "discounted_order_share": FeatureSpec(
-        "Orders with a discount",
-        "% of orders",
-        "share",
-        "uses a discount on most orders",
-        "rarely uses a discount",
-        "{value} of orders discounted",
-    ),
-    "top_category_share": FeatureSpec(
-        "Top-category share",
-        "% of spend",
-        "share",
-        "sticks to one category",
-        "shops across categories",
-        "{value} of spend in their favourite category",
-    ),
-    "category_count": FeatureSpec(
-        "Categories bought",
-        "count",
-        "count",
-        "buys from many categories",
-        "buys from few categories",
-        "{value} categories",
-    ),
-    "visits_per_month": FeatureSpec(
-        "Web visits per month",
-        "visits / month",
-        "rate",
-        "visits the website often",
-        "rarely visits the website",
-        "{value} visits a month",
-    ),
-    "tenure_days": FeatureSpec(
-        "Days since first order",
-        "days",
-        "days",
-        "long-standing customer",
-        "new customer",
-        "first order {value} days ago",
-    ),
-    "months_active": FeatureSpec(
-        "Months with a purchase",
-        "count",
-        "count",
-        "buys in many different months",
-        "buys in few months",
-        "{value} months with a purchase",
-    ),
-    "avg_days_between_orders": FeatureSpec(
-        "Days between orders",
-        "days",
-        "days",
-        "slow to reorder",
-        "reorders quickly",
-        "{value} days between orders",
-    ),
-    "peak_quarter_share": FeatureSpec(
-        "Busiest-quarter share",
-        "% of spend",
-        "share",
-        "seasonal shopper",
-        "shops all year round",
-        "{value} of spend in their busiest quarter",
-    ),
-    "q4_share": FeatureSpec(
-        "Q4 share",
-        "% of spend",
-        "share",
-        "holiday shopper",
-        "buys outside the holiday season",
-        "{value} of spend in Q4",
-    ),
-}
+def feature_specs(features: pd.DataFrame | None = None) -> dict[str, FeatureSpec]:
+    """Feature -> how it reads, from the feature registry (``features``: the segment_features
+    table; None reads seeds/segment_features.csv)."""
+    table = registry.feature_registry(features)
+    return {
+        str(row.feature_name): FeatureSpec(
+            str(row.label),
+            str(row.unit),
+            str(row.kind),
+            str(row.high_phrase),
+            str(row.low_phrase),
+            str(row.template),
+        )
+        for row in table.itertuples(index=False)
+    }
 
-#: Features shown in the profile heatmap and cards, in this order, when the data has them.
-PROFILE_FEATURES: tuple[str, ...] = (
-    "recency_days",
-    "order_count",
-    "net_revenue",
-    "average_order_value",
-    "return_rate",
-    "discount_share",
-    "top_category_share",
-    "category_count",
-    "visits_per_month",
-    "tenure_days",
-)
+
+FEATURES: dict[str, FeatureSpec] = feature_specs()
+
+#: Features shown in the profile heatmap and cards, in this order, when the data has them
+#: (the registry's is_reported features).
+PROFILE_FEATURES: tuple[str, ...] = tuple(registry.reported_features())
 
 STABILITY_WORDS: dict[str, str] = {
     "stable": "Stable: it comes back almost unchanged when the model is refit, so it is safe "

@@ -1,4 +1,4 @@
-"""Planted-structure data for tests and benchmarks: groups whose truth is known.
+"""Planted-structure data for the unit tests: groups whose truth is known.
 
 Two shapes: ``planted_blobs`` (Gaussian groups in an already-standardized space, for the
 k-selection and fitting maths) and ``persona_customers`` (raw customer features shaped like

@@ -1,4 +1,5 @@
-"""The whole pipeline: planted personas in, stable, named, deterministic tables out."""
+"""The whole run (segments.model.run): planted personas in, stable, named, deterministic
+tables out, the same as the dbt models build table by table."""
 
 from pathlib import Path
 
@@ -7,19 +8,19 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from segments.model.errors import SegmentationInputError
-from segments.model.pipeline import (
-    CONFIG_VARS,
-    SCHEMAS,
-    SegmentationConfig,
+from segments.dbt_bridge import to_pandas
+from segments.model.build import (
     build_centroids,
     build_k_selection,
     build_segments,
     build_transforms,
-    empty_table,
-    run_segmentation,
 )
-from segments.model.synthetic import persona_customers
+from segments.model.config import SegmentationConfig
+from segments.model.errors import SegmentationInputError
+from segments.model.run import run_segmentation
+from segments.model.schemas import SCHEMAS, empty_table
+
+from .synthetic import persona_customers
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "segment_personas.csv"
 FAST = SegmentationConfig(n_boot=6, n_init=4, as_of_date="2011-12-09")
@@ -252,61 +253,19 @@ def test_bad_values_and_keys_give_clear_errors(customers):
         run_segmentation(features[["customer_id", "order_count"]], config=FAST)
 
 
-def test_config_from_dbt_vars():
-    config = SegmentationConfig.from_vars(
-        {
-            "segment_features": "recency_days, order_count,net_revenue",
-            "segment_k_min": "3",
-            "segment_k_max": 8,
-            "segment_k": "none",
-            "segment_scaling": "MinMax",
-            "segment_bootstrap_resamples": "10",
-            "segment_training_sample_size": 200000,  # a var for the SQL side
-            "segment_warm_start": "false",
-            "as_of_date": "2011-12-09",
-            "unrelated_var": "ignored",
-        }
-    )
-    assert config.features == ("recency_days", "order_count", "net_revenue")
-    assert (config.k_min, config.k_max, config.forced_k, config.min_chosen_k) == (3, 8, None, 3)
-    assert config.scaling == "minmax" and config.n_boot == 10 and not config.warm_start
-    assert config.as_of_date == "2011-12-09"
-    assert SegmentationConfig.from_vars({"segment_features": "['a', 'b']"}).features == ("a", "b")
-    assert SegmentationConfig.from_vars('{"segment_k": "5"}').forced_k == 5
-    assert SegmentationConfig.from_vars(None) == SegmentationConfig()
-    assert set(CONFIG_VARS.values()) <= {f for f in SegmentationConfig.__dataclass_fields__}
-    with pytest.raises(SegmentationInputError, match="segment_k_max=4 must be >= segment_k_min=5"):
-        SegmentationConfig.from_vars({"segment_k_min": "5", "segment_k_max": "4"})
-    with pytest.raises(SegmentationInputError, match="segment_min_chosen_k=3 must be <="):
-        SegmentationConfig.from_vars({"segment_k_max": "2"})
-    with pytest.raises(SegmentationInputError, match="segment_algorithm"):
-        SegmentationConfig(algorithm="dbscan")
-    with pytest.raises(SegmentationInputError, match="'segment_n_init' must be an integer"):
-        SegmentationConfig.from_vars({"segment_n_init": "ten"})
-
-
-def test_accepts_duckdb_relations_as_dbt_ref_gives_them(result, customers):
+def test_refs_read_through_to_pandas_give_the_same_tables(result, customers):
+    """What dbt.ref gives (a DuckDB relation), read with dbt_bridge.to_pandas; the maths
+    itself takes pandas frames only."""
     duckdb = pytest.importorskip("duckdb")
     connection = duckdb.connect()
     features = customers.drop(columns="persona")
     relation = connection.from_df(features)
-    transforms = build_transforms(relation, FAST)
+    transforms = build_transforms(to_pandas(relation), FAST)
     pd.testing.assert_frame_equal(transforms, result.transforms)
     stored = connection.from_df(result.transforms)  # round trip through the warehouse
-    k_selection = build_k_selection(relation, stored, FAST)
+    k_selection = build_k_selection(to_pandas(relation), to_pandas(stored), FAST)
     pd.testing.assert_frame_equal(k_selection, result.k_selection)
-
-
-def test_config_from_the_project_vars():
-    """The vars block of dbt_project.yml, as dbt hands it over, builds a valid config."""
-    yaml = pytest.importorskip("yaml")
-    project = Path(__file__).resolve().parents[2] / "dbt_project.yml"
-    if not project.exists():
-        pytest.skip("no dbt_project.yml")
-    project_vars = yaml.safe_load(project.read_text())["vars"]
-    config = SegmentationConfig.from_vars(project_vars)
-    assert config.features == tuple(project_vars["segment_features"])
-    assert config.k_max == project_vars["segment_k_max"]
-    assert config.min_chosen_k >= 3 or config.forced_k is not None
-    rendered = {key: "None" if value is None else str(value) for key, value in project_vars.items()}
-    assert SegmentationConfig.from_vars(rendered) == config  # vars rendered to strings
+    with pytest.raises(TypeError, match=r"build_transforms: 'features' must be a pandas"):
+        build_transforms(relation, FAST)
+    with pytest.raises(TypeError, match="features must be a pandas DataFrame"):
+        run_segmentation(relation, config=FAST)

@@ -1,7 +1,8 @@
 {#
     One row per customer of int_customer_features: the segment the current
     model assigns to an active customer (customer_segment_scores), or
-    segment 0, "Inactive customers", for a customer left out of clustering.
+    segment 0 (named by the segment_reserved seed) for a customer left out
+    of clustering.
     observed_at is the build's as_of_date as a timestamp: the snapshots
     record it as dbt_valid_from, so history runs on data time, not on the
     wall clock, and a rerun for the same date changes nothing.
@@ -23,6 +24,12 @@ customer_segment_scores as (
 segment_definitions as (
 
     select * from {{ ref('segment_definitions') }}
+
+),
+
+segment_reserved as (
+
+    select * from {{ ref('segment_reserved') }}
 
 ),
 
@@ -48,7 +55,7 @@ final as (
         case
             when customer_features.is_active
                 then segment_definitions.segment_name
-            else 'Inactive customers'
+            else segment_reserved.segment_name
         end as segment_name,
         customer_features.inactive_reason,
         customer_features.is_active,
@@ -61,6 +68,8 @@ final as (
         on customer_features.customer_id = customer_segment_scores.customer_id
     left join segment_definitions
         on customer_segment_scores.segment_id = segment_definitions.segment_id
+    left join segment_reserved
+        on segment_reserved.segment_id = 0
 
 )
 
