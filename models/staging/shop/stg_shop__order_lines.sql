@@ -31,12 +31,12 @@ order_lines as (
 
 renamed as (
 
+    {# Columns outside the contract, as one text (extra_fields): two
+       lines that differ only there are two lines, not a duplicate. #}
     select
-    {%- for name in raw_names %}
+        {%- for name in raw_names %}
         {{ select_input_column(columns[name], name) }},
-    {%- endfor %}
-        {# Columns outside the contract, as one text: two lines that
-           differ only there are two lines, not a duplicate. #}
+        {%- endfor %}
         {{ extra_key }} as extra_fields
     from order_lines
 
