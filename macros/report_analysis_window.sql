@@ -11,7 +11,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set window = run_query('select * from ' ~ relation).rows[0] -%}
-    {%- set dates = ref('int_order_dates_checked') -%}
+    {%- set lines = ref('int_order_lines_validated') -%}
     {%- set as_of_var = validated_var('as_of_date') -%}
     {%- set accepted = window['accepted_line_count'] | int -%}
     {%- set in_window = window['in_window_line_count'] | int -%}
@@ -28,9 +28,9 @@
             ~ 'implausible_date_gap_days or implausible_date_max_share.'),
     ] -%}
         {%- set rows = run_query(
-            'select order_date, line_count from ' ~ dates
-            ~ ' where date_rejection_reason = ' ~ sql_literal(reason)
-            ~ ' order by order_date').rows -%}
+            'select cast(ordered_at as date), sum(source_line_count) from '
+            ~ lines ~ ' where rejection_reason = ' ~ sql_literal(reason)
+            ~ ' group by 1 order by 1').rows -%}
         {%- if rows | length > 0 -%}
             {%- set shown = [] -%}
             {%- for row in rows[:5] -%}
@@ -50,7 +50,7 @@
         {%- set reasons = run_query(
             'select rejection_reason, sum(source_line_count),'
             ~ ' min(ordered_at_text) from '
-            ~ ref('int_order_lines_validated')
+            ~ lines
             ~ ' group by rejection_reason order by 2 desc, 1').rows -%}
         {%- set parts = [] -%}
         {%- for row in reasons -%}

@@ -53,6 +53,8 @@
         'segment_validation_sample_size': {'kind': 'integer', 'min': 10},
         'segment_bootstrap_resamples': {'kind': 'integer', 'min': 0,
             'max': 1000},
+        'segment_sweep_sample_size': {'kind': 'integer', 'min': 10},
+        'segment_sweep_n_init': {'kind': 'integer', 'min': 1, 'max': 1000},
         'segment_warm_start': {'kind': 'boolean'},
         'segment_match_threshold': {'kind': 'number', 'min': 0},
     }) }}

@@ -6,7 +6,7 @@
     as_of_date is the var when set, else the day after the last accepted
     order line; lines dated after load_date (future_dated) or far from the
     bulk of the data (implausible_date) are rejected before that, in
-    int_order_dates_checked, so one mistyped year cannot move it. The
+    int_order_lines_validated, so one mistyped year cannot move it. The
     post-hook prints the choice and stops the build, naming the date, the
     line counts and the var to set, when no accepted line is in the window.
 #}
@@ -19,7 +19,6 @@
     {%- set as_of_date = 'cast(' ~ dbt.dateadd(
         'day', 1, 'line_summary.last_ordered_date') ~ ' as date)' -%}
 {%- endif %}
--- depends_on: {{ ref('int_order_lines_validated') }}
 {{ config(post_hook="{{ report_analysis_window(this) }}") }}
 
 with
@@ -30,9 +29,9 @@ order_lines as (
 
 ),
 
-order_dates_checked as (
+validated_lines as (
 
-    select * from {{ ref('int_order_dates_checked') }}
+    select * from {{ ref('int_order_lines_validated') }}
 
 ),
 
@@ -57,20 +56,20 @@ line_summary as (
 date_summary as (
 
     select
-        max(load_date) as load_date,
         sum(
             case
-                when date_rejection_reason = 'future_dated' then line_count
+                when rejection_reason = 'future_dated' then source_line_count
                 else 0
             end
         ) as future_dated_line_count,
         sum(
             case
-                when date_rejection_reason = 'implausible_date' then line_count
+                when rejection_reason = 'implausible_date'
+                    then source_line_count
                 else 0
             end
         ) as implausible_date_line_count
-    from order_dates_checked
+    from validated_lines
 
 ),
 
@@ -97,11 +96,8 @@ windowed as (
         visit_summary.has_visit_data,
         coalesce(line_summary.has_category_data, false) as has_category_data,
         coalesce(line_summary.has_discount_data, false) as has_discount_data,
-        coalesce(
-            date_summary.load_date,
-            cast({{ sql_literal(validated_var('load_date')
-                or run_started_at.strftime('%Y-%m-%d')) }} as date)
-        ) as load_date
+        cast({{ sql_literal(validated_var('load_date')
+            or run_started_at.strftime('%Y-%m-%d')) }} as date) as load_date
     from line_summary
     cross join date_summary
     cross join visit_summary

@@ -12,7 +12,7 @@ raw_totals as (
         sum(
             {{ line_amount('quantity', 'unit_price') }} * source_line_count
         ) as line_amount
-    from {{ ref('stg_shop__order_lines') }}
+    from {{ ref('int_order_lines_validated') }}
 
 ),
 

@@ -13,6 +13,7 @@ from segments.model.selection import (
     find_elbow,
     mark_choice,
     sweep_k,
+    sweep_rows,
     validate_k,
 )
 
@@ -98,3 +99,25 @@ def test_elbow_falls_back_when_kneed_finds_none():
     assert find_elbow(two_points) == 2
     bent = pd.DataFrame({"k": [2, 3, 4, 5, 6, 7], "inertia": [100.0, 40, 12, 11, 10, 9]})
     assert find_elbow(bent) == 4
+
+
+def test_sweep_rows_are_a_fixed_bounded_subset_in_row_order():
+    assert sweep_rows(50, 100).tolist() == list(range(50))  # small inputs: every row
+    assert sweep_rows(50, None).tolist() == list(range(50))
+    rows = sweep_rows(10_000, 300, random_state=42)
+    assert len(rows) == 300 and len(set(rows.tolist())) == 300
+    assert (np.diff(rows) > 0).all() and rows.min() >= 0 and rows.max() < 10_000
+    assert sweep_rows(10_000, 300, random_state=42).tolist() == rows.tolist()  # same seed
+    assert sweep_rows(10_000, 300, random_state=7).tolist() != rows.tolist()
+
+
+@pytest.mark.parametrize("groups", [3, 5])
+def test_sweep_on_a_sub_sample_finds_the_planted_k(groups):
+    """The sweep sees 400 of 3,000 customers: the same k as a sweep over all of them."""
+    shares, spreads = PLANTED[groups]
+    X, _ = planted_blobs(3_000, shares, spreads, n_features=7, separation=8.0, random_state=3)
+    sub = sweep_k(X, n_init=3, sample_size=400)
+    assert choose_k(sub) == choose_k(sweep_k(X, n_init=3)) == groups
+    # the metrics are those of the 400 rows sweep_rows picks
+    again = sweep_k(X[sweep_rows(len(X), 400)], n_init=3)
+    pd.testing.assert_frame_equal(sub, again)

@@ -74,12 +74,15 @@ def build_k_selection(
     k_values = set(range(config.k_min, config.k_max + 1))
     if config.forced_k is not None:
         k_values.add(config.forced_k)
+    # The sweep only ranks the k: a bounded sub-sample and fewer restarts keep it to seconds
+    # at any size; the chosen k is then fitted on the whole training sample (build_centroids).
     metrics = sweep_k(
         X,
         sorted(k_values),
         random_state=config.random_state,
-        n_init=config.n_init,
+        n_init=config.sweep_n_init,
         silhouette_sample_size=config.silhouette_sample_size,
+        sample_size=config.sweep_sample_size,
     )
     chosen = choose_k(metrics, config.forced_k, config.min_chosen_k)
     table = mark_choice(metrics, chosen, config.min_chosen_k)

@@ -33,6 +33,8 @@ CONFIG_VARS: dict[str, str] = {
     "segment_algorithm": "algorithm",
     "segment_random_state": "random_state",
     "segment_n_init": "n_init",
+    "segment_sweep_sample_size": "sweep_sample_size",
+    "segment_sweep_n_init": "sweep_n_init",
     "segment_silhouette_sample_size": "silhouette_sample_size",
     "segment_validation_sample_size": "validation_sample_size",
     "segment_bootstrap_resamples": "n_boot",
@@ -52,6 +54,8 @@ _INTEGER_FIELDS = (
     "min_chosen_k",
     "random_state",
     "n_init",
+    "sweep_sample_size",
+    "sweep_n_init",
     "silhouette_sample_size",
     "validation_sample_size",
     "n_boot",
@@ -130,6 +134,8 @@ class SegmentationConfig:
     algorithm: str = "kmeans"
     random_state: int = 42
     n_init: int = 10
+    sweep_sample_size: int = 20_000
+    sweep_n_init: int = 3
     silhouette_sample_size: int = 10_000
     validation_sample_size: int = 5_000
     n_boot: int = 20
@@ -170,7 +176,9 @@ class SegmentationConfig:
             problems.append(f"segment_algorithm={self.algorithm!r} must be one of {ALGORITHMS}")
         if self.n_init < 1:
             problems.append(f"segment_n_init={self.n_init} must be >= 1")
-        for name in ("silhouette_sample_size", "validation_sample_size"):
+        if self.sweep_n_init < 1:
+            problems.append(f"segment_sweep_n_init={self.sweep_n_init} must be >= 1")
+        for name in ("sweep_sample_size", "silhouette_sample_size", "validation_sample_size"):
             if getattr(self, name) < 10:
                 problems.append(f"{_VAR_OF_FIELD[name]}={getattr(self, name)} must be >= 10")
         if self.n_boot < 0:

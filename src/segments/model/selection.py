@@ -55,19 +55,31 @@ def _safe_metric(metric, X: np.ndarray, labels: np.ndarray, **kwargs) -> float:
         return float("nan")
 
 
+def sweep_rows(n_rows: int, sample_size: int | None, random_state: int = 42) -> np.ndarray:
+    """Indices of the rows the k sweep sees: all of them up to ``sample_size``, else a fixed
+    random subset of that many, in row order (same rows for the same input and seed)."""
+    if sample_size is None or n_rows <= sample_size:
+        return np.arange(n_rows)
+    return np.sort(np.random.RandomState(random_state).choice(n_rows, sample_size, replace=False))
+
+
 def sweep_k(
     X: np.ndarray,
     k_values: Iterable[int] = range(2, 11),
     random_state: int = 42,
     n_init: int = 10,
     silhouette_sample_size: int = 10_000,
+    sample_size: int | None = None,
 ) -> pd.DataFrame:
     """Fit K-Means for each k and collect inertia, silhouette, Davies-Bouldin, Calinski-Harabasz.
 
-    The silhouette is computed on a fixed random sample of ``silhouette_sample_size`` rows so
-    its cost stays flat as the customer base grows (it is quadratic in the rows it sees).
+    With ``sample_size``, the sweep runs on a fixed random subset of at most that many rows
+    (``sweep_rows``), so its cost is bounded however many customers there are; the chosen k is
+    then fitted on every row by the caller. The silhouette is computed on a fixed random sample
+    of ``silhouette_sample_size`` of those rows (it is quadratic in the rows it sees).
     """
     X = np.asarray(X, dtype="float64")
+    X = X[sweep_rows(len(X), sample_size, random_state)]
     rows = []
     for k in usable_k_values(k_values, len(X)):
         with single_threaded(), warnings.catch_warnings():
