@@ -2,7 +2,8 @@
     on-run-start hook. On DuckDB the input files named by vars (or the
     bundled sample) become views in var('raw_schema'), so that the sources
     in models/staging/shop/_shop__sources.yml resolve to them. CSV is read
-    as text (types are cast, and failures rejected, in staging); Parquet
+    as text, short rows padded with nulls (types are cast, and failures
+    rejected, in staging); Parquet
     keeps its own types. An optional input that is not given becomes an
     empty view with the canonical columns.
     On Spark the same files become tables over the files in
@@ -20,7 +21,7 @@
 {%- endmacro %}
 
 {% macro duckdb__create_input_views() -%}
-    {%- set schema = var('raw_schema') -%}
+    {%- set schema = validated_var('raw_schema') -%}
     create schema if not exists {{ schema }};
     {% for input_name in ['order_lines', 'customers', 'visits'] -%}
         {%- set path = input_path(input_name) -%}
@@ -36,7 +37,7 @@
 {%- endmacro %}
 
 {% macro spark__create_input_views() -%}
-    {%- set schema = var('raw_schema') -%}
+    {%- set schema = validated_var('raw_schema') -%}
     {%- set empty_inputs = {
         'customers': 'cast(null as string) as customer_id, '
             ~ 'cast(null as timestamp) as signed_up_at, '
@@ -93,8 +94,11 @@
     {%- if path.endswith('.parquet') -%}
         read_parquet({{ quoted }}, union_by_name = true)
     {%- else -%}
+        {#- null_padding: a short (ragged) row gets nulls in its missing
+            fields, so it is rejected with a reason instead of derailing
+            the dialect sniffer (which then read the header as one column). -#}
         read_csv({{ quoted }}, header = true, all_varchar = true,
-            union_by_name = true)
+            union_by_name = true, null_padding = true)
     {%- endif -%}
 {%- endmacro %}
 
