@@ -110,7 +110,7 @@ daily as (
             as is_future_dated
     from order_lines
     where ordered_at is not null
-    group by cast(ordered_at as date)
+    group by 1
 
 ),
 
@@ -165,7 +165,7 @@ date_run_totals as (
             order by sum(line_count) desc, run_number desc
         ) as bulk_rank
     from date_runs
-    group by run_number
+    group by 1
 
 ),
 
