@@ -4,6 +4,7 @@ on, and the tables agree with the DuckDB build of the same sample, customer by c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -40,12 +41,15 @@ def spark_frame(spark, schema: str, table: str) -> pd.DataFrame:
 
 
 def comparable(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Sorted by key, Decimal as float, NaN and None alike, wall-clock columns dropped."""
+    """Sorted by key, Decimal as float, dates as datetime64 (as DuckDB's .df() gives them),
+    wall-clock columns dropped."""
     frame = frame.drop(columns=[c for c in frame.columns if c in WALL_CLOCK_COLUMNS])
     for column in frame.columns:
         values = frame[column]
         if values.dtype == object and values.map(lambda v: isinstance(v, Decimal)).any():
             frame[column] = values.astype("float64")
+        elif values.dtype == object and values.map(lambda v: isinstance(v, dt.date)).any():
+            frame[column] = pd.to_datetime(values).astype("datetime64[us]")  # Spark's dates
         elif str(values.dtype).startswith("datetime64"):
             frame[column] = values.astype("datetime64[us]")
     frame = frame.astype({c: "float64" for c in frame.select_dtypes("number").columns})
