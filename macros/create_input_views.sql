@@ -21,19 +21,12 @@
 
 {% macro duckdb__create_input_views() -%}
     {%- set schema = var('raw_schema') -%}
-    {%- set empty_inputs = {
-        'customers': 'cast(null as varchar) as customer_id, '
-            ~ 'cast(null as timestamp) as signed_up_at, '
-            ~ 'cast(null as varchar) as country',
-        'visits': 'cast(null as varchar) as customer_id, '
-            ~ 'cast(null as timestamp) as visited_at',
-    } -%}
     create schema if not exists {{ schema }};
     {% for input_name in ['order_lines', 'customers', 'visits'] -%}
         {%- set path = input_path(input_name) -%}
         {%- if path is none %}
     create or replace view {{ schema }}.{{ input_name }} as
-        select {{ empty_inputs[input_name] }} where 1 = 0;
+        select {{ empty_input_columns(input_name) }} where 1 = 0;
         {%- else -%}
             {%- do check_input_file_exists(input_name, path) %}
     create or replace view {{ schema }}.{{ input_name }} as

@@ -72,7 +72,7 @@
         {{ return(resolved) }}
     {%- endif -%}
     {%- set by_lower_name = {} -%}
-    {%- for column in adapter.get_columns_in_relation(relation) -%}
+    {%- for column in input_relation_columns(input_name, relation) -%}
         {%- do by_lower_name.update({column.name | lower: column}) -%}
     {%- endfor -%}
     {%- for canonical_name, spellings in layout.items() -%}

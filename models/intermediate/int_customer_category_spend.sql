@@ -46,8 +46,6 @@ shares as (
 final as (
 
     select
-        {{ dbt.concat(['customer_id', "'|'", 'category']) }}
-            as customer_category_id,
         customer_id,
         category,
         purchased_amount,

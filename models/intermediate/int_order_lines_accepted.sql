@@ -16,7 +16,7 @@ validated as (
 final as (
 
     select
-        order_line_id,
+        source_line_number,
         order_id,
         customer_id,
         product_id,

@@ -37,8 +37,6 @@ orders as (
 final as (
 
     select
-        {{ dbt.concat(['customer_id', "'|'", 'order_id']) }}
-            as customer_order_id,
         customer_id,
         order_id,
         country,
@@ -47,9 +45,9 @@ final as (
         discount_amount,
         net_amount,
         is_purchase,
-        is_purchase and discount_amount > 0 as is_discounted,
+        ordered_at,
         cast(ordered_at as date) as ordered_date,
-        ordered_at
+        is_purchase and discount_amount > 0 as is_discounted
     from orders
 
 )

@@ -32,7 +32,9 @@ final as (
             case when segment_id = {{ segment_id }} then net_revenue else 0 end
         ) as net_revenue_segment_{{ segment_id }},
         {%- endfor %}
-        sum(net_revenue) as net_revenue_total
+        {#- a sum of several floats depends on row order: rounded so that
+            reruns are byte-identical #}
+        round(sum(net_revenue), 6) as net_revenue_total
     from segment_monthly_summary
     group by month_start_date
 

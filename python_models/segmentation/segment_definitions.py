@@ -17,4 +17,5 @@ def model(dbt, session):
         current_centroids(to_pandas(dbt.ref("segment_model_history")), transforms),
         config,
         personas=to_pandas(dbt.ref("segment_personas")),
+        feature_registry=to_pandas(dbt.ref("segment_features")),
     )

@@ -3,8 +3,11 @@
     segments report   HTML report + Excel workbook + CSV profiles
     segments export   Excel workbook + CSV profiles only
 
-Both read the DuckDB file dbt built (read-only; --database, else $DBT_DUCKDB_PATH, else
-segments.duckdb) or a folder of Parquet marts (--parquet-dir).
+Both read the serving copy that the last successful build of the warehouse published
+(<output root>/current/serving.duckdb, never locked by a running build; the warehouse is
+--database, else $DBT_DUCKDB_PATH, else segments.duckdb), the warehouse file itself when it
+has no serving copy, or a folder of Parquet marts (--parquet-dir). They write into the
+warehouse's own output folder (<output root>/report), so two shops never share one.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from segments.publish import REPORT, output_root, serving_database
 from segments.report import REPORT_NAME, load_report_data, open_warehouse
 from segments.report.data import default_database
 from segments.report.export import (
@@ -27,8 +31,6 @@ from segments.report.export import (
 from segments.report.html import write_report
 from segments.report.progress import StepLog
 
-DEFAULT_OUT = Path("output/report")
-
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
@@ -36,21 +38,24 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
         "--database",
         type=Path,
         metavar="PATH",
-        help="DuckDB file built by `dbt build`, opened read-only "
+        help="the warehouse built by `dbt build`: its serving copy is read when it has one, "
+        "else the file itself, read-only "
         f"(default: $DBT_DUCKDB_PATH, else segments.duckdb; now {default_database()})",
     )
     source.add_argument(
         "--parquet-dir",
         type=Path,
         metavar="DIR",
-        help="read the Parquet copies of the marts in DIR (e.g. output/marts) instead",
+        help="read the Parquet copies of the marts in DIR instead "
+        "(e.g. output/segments/current/marts)",
     )
     parser.add_argument(
         "--out",
         type=Path,
         metavar="DIR",
-        default=DEFAULT_OUT,
-        help=f"folder to write to, created if missing (default: {DEFAULT_OUT})",
+        default=None,
+        help="folder to write to, created if missing (default: the warehouse's output "
+        f"folder, output/<database name>/{REPORT} beside the database file)",
     )
     parser.add_argument(
         "--currency",
@@ -89,16 +94,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def resolve_paths(
+    database: Path | None, parquet_dir: Path | None, out: Path | None
+) -> tuple[Path | None, Path]:
+    """The DuckDB file to read (the warehouse's serving copy when it has one) and the folder
+    to write to (--out, else the warehouse's own output folder)."""
+    warehouse = database or default_database()
+    root = output_root(warehouse)
+    if parquet_dir is None and serving_database(root).exists():
+        database = serving_database(root)
+    return database, out or root / REPORT
+
+
 def run(args: argparse.Namespace) -> list[tuple[str, Path]]:
     """Do what the parsed command says; returns (what, path) for each file written."""
     log = StepLog(quiet=args.quiet)
     written: list[tuple[str, Path]] = []
+    database, out = resolve_paths(args.database, args.parquet_dir, args.out)
     with (
         log.step("reading the warehouse"),
-        open_warehouse(args.database, args.parquet_dir) as warehouse,
+        open_warehouse(database, args.parquet_dir) as warehouse,
     ):
         data = load_report_data(warehouse)
-    out: Path = args.out
     if args.command == "report":
         with log.step("rendering the HTML report"):
             path = write_report(data, out / REPORT_NAME, args.currency)

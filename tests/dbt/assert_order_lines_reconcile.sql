@@ -10,7 +10,7 @@ raw_totals as (
     select
         sum(source_line_count) as line_count,
         sum(quantity * unit_price * source_line_count) as line_amount
-    from {{ ref('stg_shop__order_lines') }}
+    from {{ ref('int_order_lines_validated') }}
 
 ),
 

@@ -3,7 +3,8 @@
     segment 0, and its customer_count is the number of customers
     customer_segments puts in that segment; segment 0 holds exactly the
     inactive customers of customer_features. Returns one row per segment
-    whose counts disagree (or that is missing on one side).
+    whose counts disagree (or that is missing on one side). A build with
+    no customers at all (dbt build --empty) has nothing to compare.
 #}
 with
 
@@ -52,9 +53,10 @@ segment_customers as (
 
 inactive_customers as (
 
-    select count(*) as customer_count
+    select
+        count(*) as customer_total,
+        sum(case when is_active then 0 else 1 end) as customer_count
     from customer_features
-    where not is_active
 
 ),
 
@@ -91,13 +93,17 @@ final as (
     from compared
     cross join inactive_customers
     where
-        not compared.is_expected
-        or compared.profile_customer_count is null
-        or compared.profile_customer_count <> compared.assigned_customer_count
-        or (
-            compared.segment_id = 0
-            and compared.profile_customer_count
-            <> inactive_customers.customer_count
+        inactive_customers.customer_total > 0
+        and (
+            not compared.is_expected
+            or compared.profile_customer_count is null
+            or compared.profile_customer_count
+            <> compared.assigned_customer_count
+            or (
+                compared.segment_id = 0
+                and compared.profile_customer_count
+                <> inactive_customers.customer_count
+            )
         )
 
 )

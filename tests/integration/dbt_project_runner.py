@@ -71,9 +71,14 @@ def invoke_dbt(args: Sequence[str], database: Path, vars: dict | None = None) ->
     return result
 
 
+def output_root(database: Path) -> Path:
+    """Default var export_path: output/<database name> beside the database file."""
+    return database.parent / "output" / database.stem
+
+
 def export_dir(database: Path) -> Path:
-    """Default var export_path (output/marts), taken from the database file's folder."""
-    return database.parent / "output" / "marts"
+    """The Parquet files of the current published build."""
+    return output_root(database) / "current" / "marts"
 
 
 def query(database: Path, sql: str) -> list[tuple]:

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from .dbt_project_runner import (
@@ -18,6 +19,7 @@ from .dbt_project_runner import (
     execute,
     export_dir,
     invoke_dbt,
+    output_root,
     query,
     run_dbt_subprocess,
     scalar,
@@ -34,8 +36,24 @@ CONTRACTED_MARTS = (
     "segment_country_summary",
     "segment_category_summary",
     "segment_monthly_summary",
+    "customer_rfm_cells",
+    "segment_backtest",
 )
 EXPORTED_MARTS = (*CONTRACTED_MARTS, "segment_monthly_revenue_wide")
+#: What the serving copy holds besides the public marts: what the report reads.
+PUBLISHED_TABLES = (
+    *EXPORTED_MARTS,
+    "customer_features",
+    "order_line_reconciliation",
+    "segment_definitions",
+    "segment_k_selection",
+    "segment_validation",
+    "segment_pca_projection",
+    "segment_transforms",
+    "segment_model_current",
+    "segment_reserved",
+    "segment_features",
+)
 
 
 @pytest.fixture(
@@ -157,12 +175,30 @@ def test_single_build_history(built_db):
 
 def test_exports_match_the_marts(built_db):
     exports = dict(query(built_db, "select mart_name, row_count from public_mart_exports"))
-    assert set(exports) == set(EXPORTED_MARTS)
-    for mart in EXPORTED_MARTS:
+    assert set(exports) == set(PUBLISHED_TABLES)
+    build_id = (output_root(built_db) / "current").resolve().name
+    serving = output_root(built_db) / "current" / "serving.duckdb"
+    for mart in PUBLISHED_TABLES:
         path = export_dir(built_db) / f"{mart}.parquet"
-        parquet_rows = scalar(built_db, f"select count(*) from read_parquet('{path}')")
-        assert parquet_rows == exports[mart] == scalar(built_db, f"select count(*) from {mart}")
-    assert not list(export_dir(built_db).glob(".*.tmp")), "temporary export files left behind"
+        parquet = query(
+            built_db, f"select count(*), count(distinct build_id) from read_parquet('{path}')"
+        )
+        assert parquet == [(exports[mart], 1 if exports[mart] else 0)], mart
+        assert pq.read_metadata(path).metadata[b"build_id"].decode() == build_id, mart
+        schema = scalar(
+            built_db,
+            "select min(table_schema) from information_schema.tables"
+            f" where table_name = '{mart}'"
+            " and table_schema in ('main', 'segmentation', 'scoring', 'reference')",
+        )
+        assert scalar(built_db, f"select count(*) from {schema}.{mart}") == exports[mart], mart
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        served = dict(connection.sql("select table_name, row_count from build_manifest").fetchall())
+        assert served == exports
+        for mart in PUBLISHED_TABLES:
+            ids = connection.sql(f"select distinct build_id from {mart}").fetchall()
+            assert ids == ([(build_id,)] if exports[mart] else []), mart
+    assert not list(output_root(built_db).rglob("*.tmp")), "temporary files left behind"
 
 
 # --- two builds into one database (conftest.two_builds): history, readers during the build
@@ -244,13 +280,32 @@ def test_parquet_readable_while_dbt_builds(two_builds):
     reader, (started, finished) = two_builds["reader"], two_builds["build_window"]
     database, first = two_builds["database"], two_builds["first"]["exports"]
     assert not reader["errors"], reader["errors"][:5]
-    assert sorted(reader["files"]) == sorted(f"{mart}.parquet" for mart in EXPORTED_MARTS)
+    assert reader["files"] == sorted(f"{table}.parquet" for table in PUBLISHED_TABLES)
     second = dict(query(database, "select mart_name, row_count from public_mart_exports"))
     during = [read for read in reader["reads"] if started < read["at"] < finished]
-    for mart in EXPORTED_MARTS:
+    for mart in PUBLISHED_TABLES:
         counts = {read["rows"] for read in during if read["mart"] == mart}
         assert len([read for read in during if read["mart"] == mart]) >= 10, mart
         # Every read saw a whole file: the previous build's or this build's.
         assert counts <= {first[mart], second[mart]}, (mart, counts)
-    # While the files were being replaced, the database itself was locked by dbt.
+    # Every file read belonged to the build `current` pointed at: one build id per read.
+    assert all(read["build_ids"] in ([read["build"]], []) for read in reader["reads"])
+    assert len({read["build"] for read in reader["reads"]}) == 2
+    # While the build was publishing, its own database was locked by dbt.
     assert any(probe["locked"] for probe in reader["lock_probes"]), reader["lock_probes"]
+
+
+def test_a_reader_holding_the_serving_copy_never_blocks_the_build(two_builds):
+    """The reader held the first build's serving.duckdb open for the whole second build: the
+    build succeeded (the fixture checks it) and the reader kept its consistent view."""
+    reader, database = two_builds["reader"], two_builds["database"]
+    first_build = reader["held_start"]["build_id"]
+    assert reader["held_end"] == reader["held_start"]
+    assert reader["held_start"]["customers"] == len(two_builds["first"]["segments"])
+    current = (output_root(database) / "current").resolve().name
+    assert current != first_build
+    serving = output_root(database) / "current" / "serving.duckdb"
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        assert connection.sql("select distinct build_id from customer_segments").fetchall() == [
+            (current,)
+        ]

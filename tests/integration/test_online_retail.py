@@ -28,16 +28,26 @@ def test_published_line_and_customer_counts(online_retail_db):
 
 
 def test_staged_lines_keep_the_published_facts(online_retail_db):
-    """Counts over the typed staging table, weighted back to raw lines."""
+    """Counts over the typed staging view (one row per raw line) and over the line table
+    (one row per distinct line), weighted back to raw lines."""
     staged = "staging.stg_shop__order_lines"
-    assert scalar(online_retail_db, f"select sum(source_line_count) from {staged}") == 541_909
-    assert scalar(online_retail_db, f"select count(distinct customer_id) from {staged}") == 4_372
+    lines = "intermediate.int_order_lines_validated"
+    assert scalar(online_retail_db, f"select count(*) from {staged}") == 541_909
+    assert scalar(online_retail_db, f"select sum(source_line_count) from {lines}") == 541_909
+    assert scalar(online_retail_db, f"select count(distinct customer_id) from {lines}") == 4_372
+    assert scalar(online_retail_db, f"select count(*) from {staged} where is_cancellation") == 9_288
     assert (
         scalar(
             online_retail_db,
-            f"select sum(source_line_count) from {staged} where is_cancellation",
+            f"select sum(source_line_count) from {lines} where is_cancellation",
         )
         == 9_288
+    )
+    # source_line_number numbers the raw lines 1..n in file order (header excluded)
+    assert scalar(
+        online_retail_db,
+        f"select min(source_line_number) = 1 and max(source_line_number) = 541909"
+        f" and count(distinct source_line_number) = 541909 from {staged}",
     )
     assert (
         scalar(
@@ -62,13 +72,17 @@ def test_every_line_reconciles(online_retail_db):
     assert 0 < rows["duplicate:duplicate"] < 5_268
     assert rows["rejected:missing_customer_id"] == 135_080
     assert rows["rejected:non_product_line"] > 0
+    # the outcome of every raw line, as measured before the line table was reshaped
+    assert rows["accepted:accepted"] == 399_659
+    assert rows["duplicate:duplicate"] == 5_220
+    assert rows["rejected:non_product_line"] == 1_916
+    assert rows["rejected:zero_price_sale"] == 34
     revenue_gap = scalar(
         online_retail_db,
         """
         select abs(
             (select sum(line_amount) from order_line_reconciliation)
-            - (select sum(quantity * unit_price * source_line_count)
-               from staging.stg_shop__order_lines)
+            - (select sum(quantity * unit_price) from staging.stg_shop__order_lines)
         )
         """,
     )
@@ -134,6 +148,21 @@ def test_segmentation_on_real_data(online_retail_db):
             online_retail_db, "select feature_name from segmentation.segment_transforms"
         )
     }
-    assert features == {"recency_days", "order_count", "net_revenue", "return_rate"}
+    assert features == {"recency_days", "order_count", "net_revenue"}
+    status = dict(
+        query(
+            online_retail_db,
+            "select feature_name, coalesce(reason, 'used')"
+            " from segmentation.segment_feature_status",
+        )
+    )
+    assert status == {
+        "recency_days": "used",
+        "order_count": "used",
+        "net_revenue": "used",
+        "top_category_share": "all values null",
+        "discount_share": "all values null",
+        "visits_per_month": "all values null",
+    }
     active = scalar(online_retail_db, "select count(*) from customer_features where is_active")
     assert scalar(online_retail_db, "select count(*) from customer_segment_scores") == active

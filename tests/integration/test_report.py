@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 CHARTS = ["sizes", "shares", "heatmap", "pca", "elbow", "quality"]
+CURRENCY = "\u00a3"
 #: What plotly draws for data: bars and markers as .point, the heatmap as one image.
 MARKS = ".point, .hm image"
 #: The browser page is as wide as the report's column plus its margins.
@@ -57,13 +58,12 @@ def chromium_executable() -> str | None:
 
 @pytest.fixture(scope="module")
 def report(sample_db: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The report data and HTML file of the sample build."""
-    # dbt-duckdb keeps its read-write connection open in this process, and DuckDB refuses a
-    # second connection with another configuration: share its mode here. The CLI test
-    # below checks the read-only path on a copy.
-    with DuckDBWarehouse(sample_db, read_only=False) as warehouse:
+    """The report data and HTML file of the sample build, read from its serving copy (as
+    `segments report` reads it), money in pounds."""
+    serving = sample_db.parent / "output" / sample_db.stem / "current" / "serving.duckdb"
+    with DuckDBWarehouse(serving) as warehouse:
         data = load_report_data(warehouse)
-    path = write_report(data, tmp_path_factory.mktemp("report") / REPORT_NAME)
+    path = write_report(data, tmp_path_factory.mktemp("report") / REPORT_NAME, CURRENCY)
     return data, path
 
 
@@ -219,10 +219,69 @@ def test_cli_reads_a_copy_read_only(sample_db, tmp_path):
 
 
 def test_cli_reads_the_parquet_marts(sample_db, tmp_path):
-    marts = sample_db.parent / "output" / "marts"
-    if not marts.is_dir():
-        pytest.skip(f"no Parquet marts exported next to the sample build ({marts})")
+    marts = sample_db.parent / "output" / sample_db.stem / "current" / "marts"
+    assert marts.is_dir(), f"no Parquet marts published next to the sample build ({marts})"
     out = tmp_path / "out"
     result = run_cli("export", "--parquet-dir", str(marts), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert (out / WORKBOOK_NAME).exists()
+
+
+def _number(text: str) -> float:
+    """The number a formatted cell shows: "-\u00a31,041" -> -1041, "67%" -> 0.67."""
+    cleaned = text.replace(CURRENCY, "").replace(",", "").replace("\u2212", "-").strip()
+    if cleaned.endswith("%"):
+        return float(cleaned[:-1]) / 100
+    return float(cleaned)
+
+
+def test_heatmap_colours_follow_the_numbers_in_the_cells(page):
+    """Read back from the drawn chart: in every row, a cell showing a larger number is never
+    a cooler colour than one showing a smaller number (the colour encodes the cell)."""
+    browser_page, _ = page
+    trace = browser_page.evaluate(
+        "() => { const t = document.getElementById('chart-heatmap').data[0];"
+        " return {z: t.z, text: t.text, y: t.y}; }"
+    )
+    assert len(trace["z"]) >= 5
+    for label, colours, texts in zip(trace["y"], trace["z"], trace["text"], strict=True):
+        values = [_number(text) for text in texts]
+        for i, (value_i, colour_i) in enumerate(zip(values, colours, strict=True)):
+            for value_j, colour_j in list(zip(values, colours, strict=True))[i + 1 :]:
+                if value_i < value_j:
+                    assert colour_i <= colour_j + 1e-9, (label, texts, colours)
+                elif value_i > value_j:
+                    assert colour_i >= colour_j - 1e-9, (label, texts, colours)
+
+
+def test_money_is_formatted_with_the_sign_before_the_currency(page, report):
+    browser_page, _ = page
+    text = browser_page.inner_text("body")
+    assert f"{CURRENCY}-" not in text
+    data, _ = report
+    shown = browser_page.inner_text(".kpis")
+    revenue = float(data.kpis["net_revenue"])
+    assert f"{CURRENCY}{revenue:,.0f}" in shown
+
+
+def test_report_names_its_shop_build_and_movement(page, sample_db):
+    browser_page, _ = page
+    root = sample_db.parent / "output" / sample_db.stem
+    assert browser_page.inner_text("[data-shop]") == sample_db.stem
+    assert browser_page.inner_text("[data-build-id]") == (root / "current").resolve().name
+    # One build of this warehouse: the movement section says why it has no flows.
+    assert "first build" in browser_page.inner_text("#movement")
+
+
+def test_partial_last_month_is_flagged(page, report):
+    browser_page, _ = page
+    data, _ = report
+    as_of = data.kpis["as_of_date"]
+    months = browser_page.eval_on_selector_all(
+        "table[data-pivot=month] tbody tr td:first-child", "cells => cells.map(c => c.innerText)"
+    )
+    flagged = [month for month in months if "partial" in month]
+    if as_of.day == 1:
+        assert flagged == []
+    else:
+        assert flagged == [f"{as_of:%b %Y} (partial month)"]

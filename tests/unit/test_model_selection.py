@@ -13,6 +13,7 @@ from segments.model.selection import (
     find_elbow,
     mark_choice,
     sweep_k,
+    sweep_rows,
     validate_k,
 )
 
@@ -98,3 +99,74 @@ def test_elbow_falls_back_when_kneed_finds_none():
     assert find_elbow(two_points) == 2
     bent = pd.DataFrame({"k": [2, 3, 4, 5, 6, 7], "inertia": [100.0, 40, 12, 11, 10, 9]})
     assert find_elbow(bent) == 4
+
+
+def online_retail_sweep(smallest_share) -> pd.DataFrame:
+    """The k=2..8 sweep of Online Retail as of 2011-09-01 (default features), rounded."""
+    return pd.DataFrame(
+        {
+            "k": np.arange(2, 9),
+            "inertia": [5067.0, 3816.0, 3078.0, 2647.0, 2350.0, 2117.0, 1953.0],
+            "silhouette": [0.447, 0.350, 0.359, 0.317, 0.306, 0.271, 0.271],
+            "davies_bouldin": [0.888, 1.047, 0.989, 1.017, 1.022, 1.062, 1.042],
+            "calinski_harabasz": [3187.0, 2658.0, 2460.0, 2280.0, 2137.0, 2037.0, 1932.0],
+            "smallest_segment_share": np.asarray(smallest_share, dtype=float),
+        }
+    )
+
+
+def test_a_continuum_gets_the_largest_k_whose_segments_are_big_enough():
+    # Silhouettes of 0.27-0.36 beyond k=2 and signals that disagree: no natural groups.
+    metrics = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.048])
+    assert choose_k(metrics) == 8
+    # k=8 leaving a segment of 0.6% of customers: the largest candidate is then 7.
+    tiny = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.006])
+    assert choose_k(tiny) == 7
+    marked = mark_choice(tiny, 7)
+    assert np.isnan(marked.loc[marked["k"] == 8, "mean_rank"]).all()  # not a candidate
+    # The threshold is a parameter (var segment_min_segment_share).
+    assert choose_k(tiny, min_share=0.055) == 6
+
+
+def test_natural_groups_keep_the_consensus_k():
+    # A silhouette of 0.6 at k=5, Davies-Bouldin and Calinski-Harabasz best there too.
+    metrics = online_retail_sweep([0.3, 0.2, 0.15, 0.12, 0.07, 0.06, 0.05])
+    metrics["silhouette"] = [0.40, 0.45, 0.50, 0.60, 0.50, 0.40, 0.38]
+    metrics["davies_bouldin"] = [1.2, 1.0, 0.9, 0.6, 0.8, 0.9, 1.0]
+    metrics["calinski_harabasz"] = [900.0, 1000.0, 1100.0, 1500.0, 1200.0, 1100.0, 1000.0]
+    assert choose_k(metrics) == 5
+
+
+def test_no_k_with_big_enough_segments_falls_back_to_every_k_from_min_k():
+    metrics = online_retail_sweep([0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])
+    assert choose_k(metrics) == 8
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_one_gaussian_cloud_is_a_continuum_and_gets_k_max(seed):
+    X = np.random.default_rng(seed).normal(size=(600, 3))
+    metrics = sweep_k(X, k_values=range(2, 9), n_init=3)
+    assert (metrics["smallest_segment_share"] >= 0.03).all()
+    assert choose_k(metrics) == 8
+
+
+def test_sweep_rows_are_a_fixed_bounded_subset_in_row_order():
+    assert sweep_rows(50, 100).tolist() == list(range(50))  # small inputs: every row
+    assert sweep_rows(50, None).tolist() == list(range(50))
+    rows = sweep_rows(10_000, 300, random_state=42)
+    assert len(rows) == 300 and len(set(rows.tolist())) == 300
+    assert (np.diff(rows) > 0).all() and rows.min() >= 0 and rows.max() < 10_000
+    assert sweep_rows(10_000, 300, random_state=42).tolist() == rows.tolist()  # same seed
+    assert sweep_rows(10_000, 300, random_state=7).tolist() != rows.tolist()
+
+
+@pytest.mark.parametrize("groups", [3, 5])
+def test_sweep_on_a_sub_sample_finds_the_planted_k(groups):
+    """The sweep sees 400 of 3,000 customers: the same k as a sweep over all of them."""
+    shares, spreads = PLANTED[groups]
+    X, _ = planted_blobs(3_000, shares, spreads, n_features=7, separation=8.0, random_state=3)
+    sub = sweep_k(X, n_init=3, sample_size=400)
+    assert choose_k(sub) == choose_k(sweep_k(X, n_init=3)) == groups
+    # the metrics are those of the 400 rows sweep_rows picks
+    again = sweep_k(X[sweep_rows(len(X), 400)], n_init=3)
+    pd.testing.assert_frame_equal(sub, again)

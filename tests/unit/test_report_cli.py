@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from segments.cli import main
+from segments.cli import main, resolve_paths
 
 from .test_report_data import write_warehouse
 
@@ -79,3 +79,21 @@ def test_database_and_parquet_dir_exclude_each_other(tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         main(["report", "--database", "a.duckdb", "--parquet-dir", str(tmp_path)])
     assert exit_info.value.code == 2
+
+
+def test_outputs_go_to_the_warehouse_own_folder(database, tmp_path, monkeypatch):
+    """Without --out, the report goes beside the database, in output/<database name>/report."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--database", str(database), "--quiet"]) == 0
+    assert (tmp_path / "output" / "tiny" / "report" / "segments.xlsx").exists()
+
+
+def test_the_serving_copy_is_read_when_published(database, tmp_path):
+    serving = tmp_path / "output" / "tiny" / "builds" / "b1" / "serving.duckdb"
+    serving.parent.mkdir(parents=True)
+    (tmp_path / "output" / "tiny" / "current").symlink_to("builds/b1")
+    assert resolve_paths(database, None, None) == (database, tmp_path / "output/tiny/report")
+    serving.write_bytes(b"")
+    assert resolve_paths(database, None, None)[0] == tmp_path / "output/tiny/current/serving.duckdb"
+    # A Parquet folder, when given, is read instead; --out wins over the default folder.
+    assert resolve_paths(database, tmp_path, tmp_path / "x") == (database, tmp_path / "x")

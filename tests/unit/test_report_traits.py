@@ -39,8 +39,21 @@ def test_money_uses_the_currency():
     text = describe_trait("net_revenue", 2.0, 4262.0, 971.0, currency="\u20ac")
     assert "\u20ac4,262 net revenue" in text
     assert "the average of \u20ac971" in text
-    assert format_number(12.5, "money", "GBP") == "12 GBP"
+    # Babel: a code with a symbol gets the symbol; the sign goes before it.
+    assert format_number(12.5, "money", "GBP") == "\u00a312"
     assert format_number(2.5, "money", "$") == "$2.50"
+    assert format_number(-1041.4, "money", "\u00a3") == "-\u00a31,041"
+    assert format_number(-1041.4, "money", "GBP") == "-\u00a31,041"
+    assert format_number(1200.0, "money", "CHF") == "1,200 CHF"
+    assert format_number(-3.0, "money") == "-3.00"
+
+
+def test_percentages_and_counts_by_babel():
+    assert format_number(0.674, "share") == "67%"
+    assert format_number(0.004, "share") == "0.4%"
+    assert format_number(12345.0, "count") == "12,345"
+    # visits per month is a rate, not a percentage
+    assert format_number(2.35, "rate") == "2.4"
 
 
 def test_unknown_feature_falls_back_to_standard_deviations():

@@ -14,7 +14,7 @@ validated as (
 final as (
 
     select
-        order_line_id,
+        source_line_number,
         rejection_reason,
         non_product_kind,
         order_id,

@@ -11,8 +11,9 @@
 {%- endfor -%}
 {%- set extra_columns = [] -%}
 {%- if execute -%}
-{%- for column in adapter.get_columns_in_relation(
-    source('shop', 'customers')) if column.name | lower not in known -%}
+{%- for column in input_relation_columns(
+    'customers', source('shop', 'customers'))
+    if column.name | lower not in known -%}
 {%- do extra_columns.append(adapter.quote(column.name)) -%}
 {%- endfor -%}
 {%- endif -%}

@@ -1,22 +1,21 @@
 {#
-    One row per distinct raw order line: renamed to the canonical contract,
-    exact duplicates collapsed and counted (source_line_count), types cast.
-    Values that do not parse are null here, with the raw text kept beside
-    them, so int_order_lines_validated can reject them with a reason.
-    Materialized as a table: it is the one scan of the raw file.
+    One row per raw order line: renamed to the canonical input contract,
+    typed and numbered. Values that do not parse are null here, with the
+    raw text kept beside them, so int_order_lines_validated can reject them
+    with a reason. A view: the raw input is scanned once, by
+    int_order_lines_validated, the one materialized line table (it
+    collapses exact duplicates and judges every line in the same pass).
 #}
-{{ config(materialized='table') }}
+{{ config(materialized='view') }}
 
 {%- set columns = resolve_input_columns(
     'order_lines', source('shop', 'order_lines')) -%}
 {%- set raw_names = ['order_id', 'customer_id', 'ordered_at', 'product_id',
     'product_name', 'category', 'country', 'quantity', 'unit_price',
     'discount_amount', 'is_return'] -%}
-{%- set line_fields = [] -%}
-{%- for name in raw_names -%}
-    {%- do line_fields.append("coalesce(cast(" ~ name ~ " as "
-        ~ dbt.type_string() ~ "), '~')") -%}
-{%- if not loop.last %}{% do line_fields.append("'|'") %}{% endif -%}
+{%- set given_names = [] -%}
+{%- for name in raw_names if columns[name] is not none -%}
+{%- do given_names.append(name) -%}
 {%- endfor -%}
 
 with
@@ -38,22 +37,10 @@ renamed as (
 
 ),
 
-deduplicated as (
-
-    select
-        {%- for name in raw_names %}
-        {{ name }},
-        {%- endfor %}
-        count(*) as source_line_count
-    from renamed
-    group by {{ range(1, raw_names | length + 1) | join(', ') }}
-
-),
-
 typed as (
 
     select
-        {{ dbt.hash(dbt.concat(line_fields)) }} as order_line_id,
+        {{ source_line_number(given_names) }} as source_line_number,
         {{ cast_input_column(columns.order_id, 'string', 'order_id') }}
             as order_id,
         {{ cast_input_column(columns.customer_id, 'string', 'customer_id') }}
@@ -80,19 +67,18 @@ typed as (
         {{ cast_input_column(
             columns.discount_amount, 'numeric', 'discount_amount') }}
             as discount_amount,
-        source_line_count,
         {{ cast_input_column(columns.is_return, 'boolean', 'is_return') }}
             as is_return_flag,
         {{ cast_input_column(columns.ordered_at, 'timestamp', 'ordered_at') }}
             as ordered_at
-    from deduplicated
+    from renamed
 
 ),
 
 final as (
 
     select
-        order_line_id,
+        source_line_number,
         order_id,
         customer_id,
         product_id,
@@ -109,8 +95,6 @@ final as (
         end as quantity,
         unit_price,
         discount_amount,
-        source_line_count,
-        source_line_count - 1 as duplicate_line_count,
         coalesce(is_return_flag, false) or quantity < 0 as is_return,
         {% if var('input_format') == 'online_retail' -%}
             coalesce(order_id like 'C%', false)

@@ -74,15 +74,18 @@ def build_k_selection(
     k_values = set(range(config.k_min, config.k_max + 1))
     if config.forced_k is not None:
         k_values.add(config.forced_k)
+    # The sweep only ranks the k: a bounded sub-sample and fewer restarts keep it to seconds
+    # at any size; the chosen k is then fitted on the whole training sample (build_centroids).
     metrics = sweep_k(
         X,
         sorted(k_values),
         random_state=config.random_state,
-        n_init=config.n_init,
+        n_init=config.sweep_n_init,
         silhouette_sample_size=config.silhouette_sample_size,
+        sample_size=config.sweep_sample_size,
     )
-    chosen = choose_k(metrics, config.forced_k, config.min_chosen_k)
-    table = mark_choice(metrics, chosen, config.min_chosen_k)
+    chosen = choose_k(metrics, config.forced_k, config.min_chosen_k, config.min_segment_share)
+    table = mark_choice(metrics, chosen, config.min_chosen_k, config.min_segment_share)
     table.insert(0, "model_version", single_version(transforms, "The transforms table"))
     return finish_table(table, "k_selection")
 
@@ -167,13 +170,16 @@ def build_segments(
     centroids: pd.DataFrame,
     config: SegmentationConfig | None = None,
     personas: pd.DataFrame | None = None,
+    feature_registry: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Table ``segments``: one row per segment with its name, persona (when it scores at
     least ``config.match_threshold``), campaign, size and bootstrap stability (Hennig's
     class)."""
     model = load_model(features, transforms, centroids, config)
     k = len(model.segment_ids)
-    named = name_segments(_profile_z(model), personas, config.match_threshold)
+    named = name_segments(
+        _profile_z(model), personas, config.match_threshold, features=feature_registry
+    )
     counts = np.bincount(model.labels, minlength=k)
     if config.n_boot > 0:
         stability = bootstrap_stability(

@@ -292,8 +292,11 @@ def shares_chart(data: ReportData) -> go.Figure:
 
 
 def heatmap_chart(data: ReportData, currency: str = "") -> go.Figure:
-    """Features x segments: colour is the z-score of the segment mean, text the real mean."""
-    z = data.zscores
+    """Features x segments: the text is the segment's plain average, and the colour is that
+    same average's distance from the average active customer in standard deviations (on the
+    plain scale too, so within a row a higher number is always a warmer colour)."""
+    z = data.colour_zscores if data.colour_zscores is not None else data.zscores
+    z = z.reindex(columns=[f for f in data.zscores.columns if f in z.columns])
     features = list(z.columns)
     segment_ids = [int(i) for i in z.index]
     means = data.means
@@ -324,7 +327,7 @@ def heatmap_chart(data: ReportData, currency: str = "") -> go.Figure:
     x_labels = [_swatch(i, _wrap(data.name_of(i))) for i in segment_ids]
     fig = go.Figure(
         go.Heatmap(
-            z=z.T.to_numpy(),
+            z=z.T.to_numpy().tolist(),
             x=x_labels,
             y=y_labels,
             zmin=-Z_LIMIT,
@@ -341,7 +344,8 @@ def heatmap_chart(data: ReportData, currency: str = "") -> go.Figure:
             colorbar={
                 "orientation": "h",
                 "title": {
-                    "text": "Colour: standard deviations from the average active customer",
+                    "text": "Colour: the average in the cell, in standard deviations from "
+                    "the average active customer",
                     "side": "top",
                 },
                 "tickvals": [-2, -1, 0, 1, 2],

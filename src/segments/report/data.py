@@ -26,7 +26,7 @@ from segments import registry
 from segments.report import shaping
 
 #: Schemas searched for a table name, first match wins.
-SCHEMAS = ("main", "segmentation", "reference")
+SCHEMAS = ("main", "segmentation", "scoring", "reference")
 DEFAULT_DATABASE = "segments.duckdb"
 #: Summary key -> the mart that holds it (one row per segment and country / category /
 #: month).
@@ -169,6 +169,15 @@ class ReportData:
     profile_table: pd.DataFrame | None = None
     #: Segment 0's name, description and campaign (the segment_reserved seed).
     inactive: dict[str, str] = field(default_factory=registry.inactive_segment)
+    #: The heatmap's colours: the same z-scores taken on the plain values the cells show.
+    colour_zscores: pd.DataFrame | None = None
+    #: customer_segment_changes (who moved where), when the warehouse has it.
+    changes: pd.DataFrame | None = None
+    #: The published build read: shop and build id (empty for an unpublished warehouse).
+    build: dict[str, str] = field(default_factory=dict)
+    #: The backtest mart and the feature status ("did the segments hold up?").
+    backtest: pd.DataFrame | None = None
+    feature_status: pd.DataFrame | None = None
 
     @property
     def segment_ids(self) -> list[int]:
@@ -217,6 +226,9 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         features=profile_features,
         model_features=[f for f in model_features if f in profile_features],
         zscores=shaping.feature_zscores(customers, profile_features, feature_registry),
+        colour_zscores=shaping.feature_zscores(
+            customers, profile_features, feature_registry, log_scale=False
+        ),
         means=shaping.segment_means(customers, profile_features),
         kpis=shaping.headline(customers, profiles, model_version),
         summaries=_summaries(warehouse, used),
@@ -230,7 +242,19 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         used_marts=used,
         profile_table=profile_table,
         inactive=registry.inactive_segment(reserved),
+        changes=warehouse.read_optional("customer_segment_changes"),
+        build=_build(warehouse.read_optional("build_manifest")),
+        backtest=warehouse.read_optional("segment_backtest"),
+        feature_status=warehouse.read_optional("segment_feature_status"),
     )
+
+
+def _build(manifest: pd.DataFrame | None) -> dict[str, str]:
+    """Shop and build id of a published serving copy (its build_manifest table)."""
+    if manifest is None or manifest.empty:
+        return {}
+    row = manifest.iloc[0]
+    return {"shop": str(row["shop_name"]), "build_id": str(row["build_id"])}
 
 
 def _customers(

@@ -17,7 +17,12 @@ import xlsxwriter
 
 from segments.report.data import ReportData
 from segments.report.progress import StepLog
-from segments.report.traits import FEATURES, segment_traits
+from segments.report.traits import (
+    FEATURES,
+    STABILITY_SHORT,
+    inactive_reason_in_words,
+    segment_traits,
+)
 
 WORKBOOK_NAME = "segments.xlsx"
 PROFILES_CSV = "segment_profiles.csv"
@@ -35,6 +40,25 @@ ZSCORE_COLUMNS = (
 
 #: Sheet name -> summary key in ReportData.summaries.
 PIVOT_SHEETS = {"By country": "country", "By category": "category", "By month": "month"}
+#: Summary key -> its dimension column (sorted after the segment).
+PIVOT_DIMENSIONS = {"country": "country", "category": "category", "month": "month_start_date"}
+#: Why a summary sheet is empty, in words.
+EMPTY_REASONS = {
+    "country": "the input has no country (neither on the order lines nor in the customers "
+    "file), so customers cannot be split by country.",
+    "category": "the input has no product category column (UCI Online Retail has none), so "
+    "spend cannot be split by category.",
+    "month": "no customer in a segment bought anything in the analysis window.",
+}
+#: Columns never shown: composite keys (the segment and dimension are their own columns)
+#: and the publishing stamp (the About sheet names the build).
+HIDDEN_COLUMNS = (
+    "segment_country_id",
+    "segment_category_id",
+    "segment_month_id",
+    "segment_change_id",
+    "build_id",
+)
 #: Customers sheet: these columns first (when present), then the profile features.
 CUSTOMER_COLUMNS = (
     "customer_id",
@@ -82,6 +106,14 @@ HEADER_LABELS = {
     "model_version": "Model version",
     "as_of_date": "As-of date",
     "traits": "Traits (plain words)",
+    "is_partial_month": "Partial month",
+    "from_segment_name": "From segment",
+    "to_segment_name": "To segment",
+    "from_segment_id": "From segment ID",
+    "to_segment_id": "To segment ID",
+    "moved_customer_count": "Customers who moved",
+    "moved_net_revenue": "Their net revenue",
+    "changed_at": "Moved on",
 }
 
 
@@ -215,6 +247,15 @@ def write_sheet(
     return sheet
 
 
+def write_note_sheet(
+    workbook: xlsxwriter.Workbook, name: str, note: str, formats: dict[str, object]
+) -> None:
+    """A sheet that has no rows says why, in its first cell."""
+    sheet = workbook.add_worksheet(name)
+    sheet.set_column(0, 0, 100, formats["wrap"])
+    sheet.write(0, 0, note)
+
+
 def customer_table(data: ReportData) -> pd.DataFrame:
     """The Customers sheet: ids, segment, country, key features, dates; one row per customer."""
     customers = data.customers
@@ -224,7 +265,74 @@ def customer_table(data: ReportData) -> pd.DataFrame:
         *(c for c in CUSTOMER_TRAILING_COLUMNS if c in customers.columns),
     ]
     ordered = list(dict.fromkeys(ordered))
-    return customers[ordered].sort_values("customer_id", kind="stable").reset_index(drop=True)
+    table = customers[ordered].sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if "inactive_reason" in table.columns:
+        table["inactive_reason"] = table["inactive_reason"].map(inactive_reason_in_words)
+    return table
+
+
+def pivot_table(data: ReportData, key: str) -> pd.DataFrame:
+    """A By ... sheet: sorted by segment then dimension, the composite key left out (segment
+    and dimension are their own columns); By month flags a partial last month."""
+    summary = data.summaries[key]
+    table = summary.drop(columns=[c for c in HIDDEN_COLUMNS if c in summary.columns])
+    dimension = PIVOT_DIMENSIONS[key]
+    order = [c for c in ("segment_id", dimension) if c in table.columns]
+    table = table.sort_values(order, kind="stable").reset_index(drop=True)
+    if key == "month" and dimension in table.columns:
+        partial = partial_month(data.kpis.get("as_of_date"))
+        months = pd.to_datetime(table[dimension])
+        table["is_partial_month"] = months == partial if partial is not None else False
+    return table
+
+
+def partial_month(as_of: object) -> pd.Timestamp | None:
+    """The first day of the month the analysis window ends in, when the window ends inside
+    it (as_of_date is exclusive: an as-of date on the 1st closes a whole month)."""
+    if as_of is None or pd.isna(as_of):
+        return None
+    as_of = pd.Timestamp(as_of)
+    if as_of.day == 1:
+        return None
+    return as_of.replace(day=1)
+
+
+def movement_table(data: ReportData) -> pd.DataFrame:
+    """Segment-to-segment flows since the previous build: one row per (from, to) pair, with
+    the customers who moved and their net revenue. Empty when this is the first build."""
+    columns = [
+        "from_segment_id",
+        "from_segment_name",
+        "to_segment_id",
+        "to_segment_name",
+        "moved_customer_count",
+        "moved_net_revenue",
+        "changed_at",
+    ]
+    changes = data.changes
+    if changes is None or changes.empty:
+        return pd.DataFrame(columns=columns)
+    moves = changes[~changes["is_first_assignment"].astype(bool)]
+    if moves.empty:
+        return pd.DataFrame(columns=columns)
+    latest = moves["changed_at"].max()
+    moves = moves[moves["changed_at"] == latest]
+    revenue = data.customers.set_index("customer_id").get("net_revenue")
+    moves = moves.assign(
+        moved_net_revenue=moves["customer_id"].map(revenue) if revenue is not None else None
+    )
+    flows = (
+        moves.groupby(["from_segment_id", "to_segment_id"], as_index=False)
+        .agg(
+            moved_customer_count=("customer_id", "count"),
+            moved_net_revenue=("moved_net_revenue", "sum"),
+            changed_at=("changed_at", "max"),
+        )
+        .astype({"from_segment_id": "int64", "to_segment_id": "int64"})
+    )
+    flows["from_segment_name"] = flows["from_segment_id"].map(data.name_of)
+    flows["to_segment_name"] = flows["to_segment_id"].map(data.name_of)
+    return flows[columns].sort_values(["from_segment_id", "to_segment_id"]).reset_index(drop=True)
 
 
 def profile_table(data: ReportData, currency: str = "") -> pd.DataFrame:
@@ -241,7 +349,11 @@ def profile_table(data: ReportData, currency: str = "") -> pd.DataFrame:
         )
         traits.append("; ".join(words) if words else "close to the average customer")
     table["traits"] = traits
-    return table
+    if "stability_class" in table.columns:
+        table["stability_class"] = table["stability_class"].map(
+            lambda value: STABILITY_SHORT.get(value, value)
+        )
+    return table.drop(columns=[c for c in HIDDEN_COLUMNS if c in table.columns])
 
 
 def zscore_table(data: ReportData) -> pd.DataFrame:
@@ -267,6 +379,8 @@ def about_table(data: ReportData) -> pd.DataFrame:
     """Key-value sheet: what the workbook holds and where it came from."""
     kpis = data.kpis
     rows = [
+        ("Shop", data.build.get("shop", "n/a")),
+        ("Build id", data.build.get("build_id", "n/a (not a published serving copy)")),
         ("Source", data.source),
         ("As-of date", str(kpis.get("as_of_date") or "n/a")),
         ("Model version", str(kpis.get("model_version") or "n/a")),
@@ -284,7 +398,16 @@ def about_table(data: ReportData) -> pd.DataFrame:
     for sheet, key in PIVOT_SHEETS.items():
         summary = data.summaries.get(key)
         if summary is not None and summary.empty:
-            rows.append(("Note", f"{sheet} is empty: the input data has no {key} information."))
+            rows.append(("Note", f"{sheet} is empty: {EMPTY_REASONS[key]}"))
+    partial = partial_month(kpis.get("as_of_date"))
+    if partial is not None:
+        rows.append(
+            (
+                "Partial month",
+                f"{partial:%B %Y} is partial: the data runs to the day before the as-of "
+                "date. Compare it with whole months with care.",
+            )
+        )
     if len(data.customers) > MAX_ROWS:
         rows.append(("Warning", f"Customers sheet cut at Excel's {MAX_ROWS:,} rows"))
     return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": object})
@@ -314,9 +437,25 @@ def write_workbook(
     write_sheet(workbook, "Segment profiles", profiles, formats, wrap_columns=wrap)
     for sheet, key in PIVOT_SHEETS.items():
         summary = data.summaries.get(key)
-        if summary is not None:
-            log.note(f"{sheet}: {len(summary):,} rows")
-            write_sheet(workbook, sheet, summary, formats)
+        if summary is None:
+            continue
+        log.note(f"{sheet}: {len(summary):,} rows")
+        if summary.empty:
+            write_note_sheet(workbook, sheet, f"No rows: {EMPTY_REASONS[key]}", formats)
+        else:
+            write_sheet(workbook, sheet, pivot_table(data, key), formats)
+    movement = movement_table(data)
+    log.note(f"Movement: {len(movement):,} rows")
+    if movement.empty:
+        write_note_sheet(
+            workbook,
+            "Movement",
+            "No movement to show: this is the first build of this warehouse, or nobody "
+            "changed segment since the previous one.",
+            formats,
+        )
+    else:
+        write_sheet(workbook, "Movement", movement, formats)
     about = workbook.add_worksheet("About")
     about.set_column(0, 0, 22, formats["header"])
     about.set_column(1, 1, 90, formats["wrap"])

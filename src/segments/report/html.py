@@ -11,7 +11,10 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from segments.report import charts, shaping
+from segments.report.backtest import SECTION as BACKTEST_SECTION
+from segments.report.backtest import render_backtest
 from segments.report.data import ReportData
+from segments.report.export import movement_table, partial_month
 from segments.report.palette import segment_colour
 from segments.report.template import CSS, TEMPLATE
 from segments.report.traits import (
@@ -72,9 +75,12 @@ def render_report(data: ReportData, currency: str = "") -> str:
     pivots = pivot_tables(data, currency)
     if pivots:
         sections.append({"id": "summaries", "title": "Summaries"})
+    sections.append({"id": "movement", "title": "Movement"})
+    sections.append(BACKTEST_SECTION)
     if "elbow" in chart_html:
         sections.append({"id": "diagnostics", "title": "Diagnostics"})
     kpis = data.kpis
+    movement = movement_rows(data, currency)
     return template.render(
         title=TITLE,
         css=CSS,
@@ -91,7 +97,28 @@ def render_report(data: ReportData, currency: str = "") -> str:
         pivots=pivots,
         diagnostics=diagnostics_in_words(data.validation),
         pca_note=pca_note(data.validation),
+        build=data.build,
+        movement=movement,
+        movement_date=movement[0]["date"] if movement else "",
+        backtest_html=render_backtest(data.backtest, data.feature_status, currency),
     )
+
+
+def movement_rows(data: ReportData, currency: str = "") -> list[dict[str, str]]:
+    """The movement table's rows: segment-to-segment flows since the previous build."""
+    flows = movement_table(data)
+    return [
+        {
+            "from_name": row.from_segment_name,
+            "from_colour": segment_colour(int(row.from_segment_id)),
+            "to_name": row.to_segment_name,
+            "to_colour": segment_colour(int(row.to_segment_id)),
+            "customers": format_number(float(row.moved_customer_count), "count"),
+            "revenue": format_number(float(row.moved_net_revenue), "money", currency),
+            "date": f"{pd.Timestamp(row.changed_at):%d %b %Y}",
+        }
+        for row in flows.itertuples(index=False)
+    ]
 
 
 class _ChartSlots(dict):
@@ -282,8 +309,11 @@ def pivot_tables(data: ReportData, currency: str = "") -> list[dict[str, object]
         header = [{"label": spec.title.split(" by ")[-1].capitalize(), "colour": None}]
         header += [{"label": name, "colour": colours.get(name)} for name in table.columns]
         rows = []
+        partial = partial_month(data.kpis.get("as_of_date"))
         for label, values in table.iterrows():
             shown = label.strftime("%b %Y") if isinstance(label, pd.Timestamp) else str(label)
+            if isinstance(label, pd.Timestamp) and label == partial:
+                shown += " (partial month)"
             cells = [shown] + [_cell(v, spec.kind, currency) for v in values]
             rows.append({"total": False, "cells": cells})
         totals = ["Total"] + [_cell(v, spec.kind, currency) for v in table.sum()]

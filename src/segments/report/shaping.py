@@ -153,7 +153,10 @@ def overlay(preferred: pd.DataFrame, fallback: pd.DataFrame, key: str) -> pd.Dat
 
 
 def feature_zscores(
-    customers: pd.DataFrame, features: list[str], registry_features: pd.DataFrame | None = None
+    customers: pd.DataFrame,
+    features: list[str],
+    registry_features: pd.DataFrame | None = None,
+    log_scale: bool = True,
 ) -> pd.DataFrame:
     """Segment x feature: how far the segment's mean lies from the mean of all active
     customers, in their standard deviations.
@@ -164,10 +167,12 @@ def feature_zscores(
     set the standard deviation and every segment looks average. For the model's features
     this is the K-Means centroid. Active segments only (segment 0 was not clustered);
     features with no spread are dropped. Rows are segment ids in ascending order.
+    ``log_scale=False`` takes every feature as it is: the heatmap colours its cells so, as
+    the cells show plain averages (a higher average is always a warmer colour).
     """
     active = customers[customers["segment_id"] != INACTIVE_SEGMENT_ID]
     values = active[features].astype("float64")
-    log_features = registry.log_features(registry_features)
+    log_features = registry.log_features(registry_features) if log_scale else []
     for feature in features:
         if feature in log_features:
             values[feature] = np.log1p(values[feature].clip(lower=LOG_CLIP_LOWER))

@@ -81,7 +81,9 @@ TEMPLATE = """<!DOCTYPE html>
 <header>
   <h1>{{ title }}</h1>
   <p class="subtitle">Customers as of {{ kpis.as_of_date }} · model version
-    <code>{{ kpis.model_version }}</code> · source: {{ source_label }}</p>
+    <code>{{ kpis.model_version }}</code> · source: {{ source_label }}
+    {%- if build %} · shop <b data-shop>{{ build.shop }}</b>, build
+    <code data-build-id>{{ build.build_id }}</code>{% endif %}</p>
   <nav>{% for section in sections %}
     <a href="#{{ section.id }}">{{ section.title }}</a>
   {% endfor %}</nav>
@@ -126,7 +128,8 @@ TEMPLATE = """<!DOCTYPE html>
       <p><span class="label">On average:</span> {{ card.averages }}</p>
       {% endif %}
       {% if card.top_categories %}
-      <p><span class="label">Top categories:</span> {{ card.top_categories }}</p>
+      <p><span class="label">Top categories of the segment's spend, all its customers
+        together:</span> {{ card.top_categories }}</p>
       {% endif %}
       {% if card.campaign %}
       <p><span class="label">Recommended campaign:</span> {{ card.campaign }}</p>
@@ -185,6 +188,30 @@ TEMPLATE = """<!DOCTYPE html>
   {% endfor %}
 </section>
 {% endif %}
+
+<section class="page" id="movement">
+  <h2>Movement since the previous build</h2>
+  {% if movement %}
+  <p class="note">Customers who changed segment in the latest build ({{ movement_date }}), from
+    the segment they were in to the one they are in now, with their net revenue (purchases
+    minus returns and discounts, over their whole history).</p>
+  <table class="movement" data-movement>
+    <thead><tr><th>From</th><th>To</th><th>Customers</th><th>Their net revenue</th></tr></thead>
+    <tbody>
+    {% for flow in movement %}
+      <tr><td><span class="swatch" style="background: {{ flow.from_colour }}"></span>
+        {{- flow.from_name }}</td>
+        <td><span class="swatch" style="background: {{ flow.to_colour }}"></span>
+        {{- flow.to_name }}</td><td>{{ flow.customers }}</td><td>{{ flow.revenue }}</td></tr>
+    {% endfor %}
+    </tbody>
+  </table>
+  {% else %}
+  <p class="note" data-movement-empty>No movement to show: this is the first build of this
+    warehouse, or nobody changed segment since the previous one.</p>
+  {% endif %}
+</section>
+{{ backtest_html | safe }}
 
 {% if charts.elbow %}
 <section class="page" id="diagnostics">

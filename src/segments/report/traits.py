@@ -8,10 +8,12 @@ average of 8)".
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import pandas as pd
+from babel import numbers
 
 from segments import registry
 
@@ -70,6 +72,31 @@ STABILITY_WORDS: dict[str, str] = {
 }
 
 
+#: inactive_reason codes in words (customer_features, customer_segments).
+INACTIVE_REASON_WORDS: dict[str, str] = {
+    "no_purchase_in_window": "no purchase before the as-of date",
+    "no_purchase_within_inactive_after_days": "no recent purchase (longer ago than the "
+    "inactivity limit)",
+}
+
+#: Stability classes in a word or two, for table cells.
+STABILITY_SHORT: dict[str, str] = {
+    "stable": "stable",
+    "measuring a pattern": "fairly stable",
+    "pattern, but unstable": "unstable",
+    "dissolved": "not reliable",
+}
+
+
+def inactive_reason_in_words(reason: object, inactive_after_days: int | None = None) -> object:
+    """An inactive_reason code as a marketer reads it (None stays None)."""
+    if reason is None or (not isinstance(reason, str) and pd.isna(reason)):
+        return None
+    if reason == "no_purchase_within_inactive_after_days" and inactive_after_days:
+        return f"no purchase in the last {inactive_after_days:,} days (the inactivity limit)"
+    return INACTIVE_REASON_WORDS.get(str(reason), str(reason).replace("_", " "))
+
+
 def feature_label(feature: str) -> str:
     """Human label of a feature ("Orders"); the column name made readable when unknown."""
     spec = FEATURES.get(feature)
@@ -85,6 +112,41 @@ def feature_axis_label(feature: str, currency: str = "") -> str:
     return f"{spec.label} ({unit})"
 
 
+#: Locale of the numbers (thousands separator, sign and symbol placement), for Babel.
+LOCALE = "en"
+
+
+@functools.cache
+def currency_code(currency: str) -> str | None:
+    """The ISO code of the --currency given as a code (GBP) or a symbol (£), None if unknown."""
+    if not currency:
+        return None
+    if currency.upper() in numbers.list_currencies():
+        return currency.upper()
+    for code in sorted(numbers.list_currencies()):
+        if numbers.get_currency_symbol(code, LOCALE) == currency:
+            return code
+    return None
+
+
+def format_money(value: float, currency: str = "") -> str:
+    """Money by Babel: -£1,041 (sign before the symbol), €5.26 below 10, 1,041 GBP for a code
+    Babel has no symbol for; plain digits without a currency."""
+    pattern = "#,##0" if abs(value) >= 10 else "#,##0.00"
+    code = currency_code(currency)
+    if code is None:
+        amount = numbers.format_decimal(abs(value), format=pattern, locale=LOCALE)
+        sign = "-" if value < 0 and amount.strip("0.,") else ""
+        return f"{sign}{currency}{amount}" if currency else f"{sign}{amount}"
+    symbol = numbers.get_currency_symbol(code, LOCALE)
+    if symbol == code:  # no symbol in this locale: the code after the amount
+        amount = numbers.format_decimal(value, format=pattern, locale=LOCALE)
+        return f"{amount} {code}"
+    return numbers.format_currency(
+        value, code, format="\u00a4" + pattern, locale=LOCALE, currency_digits=False
+    )
+
+
 def with_currency(amount: str, currency: str = "") -> str:
     """A symbol goes before the amount (\u20ac12), a code after it (12 GBP)."""
     if not currency:
@@ -93,16 +155,17 @@ def with_currency(amount: str, currency: str = "") -> str:
 
 
 def format_number(value: float, kind: str, currency: str = "") -> str:
-    """A value as a marketer reads it: shares as %, money with thousands separators."""
+    """A value as a marketer reads it, formatted by Babel: shares as %, money with its
+    currency and thousands separators, counts and days as whole numbers."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if kind == "share":
-        return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
+        pattern = "#,##0%" if abs(value) >= 0.01 or value == 0 else "#,##0.0%"
+        return numbers.format_percent(value, format=pattern, locale=LOCALE)
     if kind == "money":
-        return with_currency(f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2f}", currency)
-    if abs(value) >= 10 or kind == "days":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
+        return format_money(value, currency)
+    pattern = "#,##0" if abs(value) >= 10 or kind == "days" else "#,##0.0"
+    return numbers.format_decimal(value, format=pattern, locale=LOCALE)
 
 
 def _ratio_text(ratio: float) -> str:
