@@ -4,6 +4,7 @@ on, and the tables agree with the DuckDB build of the same sample, customer by c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ import duckdb
 #: Tables compared whole between the engines, with their key (SQL and Python models).
 COMPARED_TABLES = {
     "customer_features": ("main", "customer_id"),
-    "rejected_transactions": ("main", "order_line_id"),
+    "rejected_transactions": ("main", None),
     "customer_segments": ("main", "customer_id"),
     "customer_segment_scores": ("main", "customer_id"),
     "segment_profiles": ("main", "segment_id"),
@@ -26,8 +27,10 @@ COMPARED_TABLES = {
     "segment_definitions": ("segmentation", "segment_id"),
     "segment_k_selection": ("segmentation", "k"),
 }
-#: Columns that hold the wall-clock time of the build, different in every build.
-WALL_CLOCK_COLUMNS = {"trained_at"}
+#: Columns that differ between any two builds (wall-clock time), or between engines by design:
+#: the raw line number is the line's position on DuckDB, monotonically_increasing_id() on
+#: Spark (macro source_line_number).
+UNCOMPARED_COLUMNS = {"trained_at", "order_line_id", "source_line_number"}
 
 
 def duckdb_frame(builds, schema: str, table: str) -> pd.DataFrame:
@@ -39,17 +42,21 @@ def spark_frame(spark, schema: str, table: str) -> pd.DataFrame:
     return spark.table(f"{schema}.{table}").toPandas()
 
 
-def comparable(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Sorted by key, Decimal as float, NaN and None alike, wall-clock columns dropped."""
-    frame = frame.drop(columns=[c for c in frame.columns if c in WALL_CLOCK_COLUMNS])
+def comparable(frame: pd.DataFrame, key: str | None) -> pd.DataFrame:
+    """Sorted by key (every column when None), Decimal as float, dates as datetime64 (as
+    DuckDB's .df() gives them), UNCOMPARED_COLUMNS dropped."""
+    frame = frame.drop(columns=[c for c in frame.columns if c in UNCOMPARED_COLUMNS])
     for column in frame.columns:
         values = frame[column]
         if values.dtype == object and values.map(lambda v: isinstance(v, Decimal)).any():
             frame[column] = values.astype("float64")
+        elif values.dtype == object and values.map(lambda v: isinstance(v, dt.date)).any():
+            frame[column] = pd.to_datetime(values).astype("datetime64[us]")  # Spark's dates
         elif str(values.dtype).startswith("datetime64"):
             frame[column] = values.astype("datetime64[us]")
     frame = frame.astype({c: "float64" for c in frame.select_dtypes("number").columns})
-    return frame.sort_values(key, kind="mergesort").reset_index(drop=True)
+    keys = key or list(frame.columns)
+    return frame.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
 
 
 def rounded(frame):
