@@ -38,9 +38,10 @@ build: $(STAMP)
 	$(BIN)/dbt build
 	$(BIN)/segments report
 
+# The Spark leg (make test-spark) is not part of make test yet: after the last merges it
+# has not been seen green (docs/spark.md, "Status"), and CI must not hang on it.
 test: $(STAMP) lint browser
 	$(BIN)/pytest --ignore=tests/spark
-	$(MAKE) test-spark
 
 # The Spark leg (docs/spark.md): the same project on dbt-spark (session method, local[2]),
 # in its own virtualenv with pyspark, on Java 17 from Debian's packages. The virtualenv is
