@@ -11,7 +11,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: build test lint format unit integration sample docs bench bench-smoke clean browser venv
+.PHONY: build test lint format unit integration sample docs bench bench-smoke clean browser venv \
+	java venv-spark test-spark
 
 # First run only: says what it installs and roughly how long each step takes.
 $(STAMP): requirements.lock pyproject.toml
@@ -37,8 +38,44 @@ build: $(STAMP)
 	$(BIN)/dbt build
 	$(BIN)/segments report
 
+# The Spark leg (make test-spark) is not part of make test yet: after the last merges it
+# has not been seen green (docs/spark.md, "Status"), and CI must not hang on it.
 test: $(STAMP) lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/spark
+
+# The Spark leg (docs/spark.md): the same project on dbt-spark (session method, local[2]),
+# in its own virtualenv with pyspark, on Java 17 from Debian's packages. The virtualenv is
+# kept between runs (rebuilt when a lock changes). The Databricks lock is checked to resolve.
+SPARK_VENV := .venv-spark
+SPARK_BIN := $(SPARK_VENV)/bin
+SPARK_STAMP := $(SPARK_VENV)/.installed
+
+$(SPARK_STAMP): requirements-spark.lock requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_BIN)/pip install --quiet --upgrade pip
+	$(SPARK_BIN)/pip install --quiet -r requirements-spark.lock
+	$(SPARK_BIN)/pip install --quiet --no-deps -e .
+	touch $(SPARK_STAMP)
+
+venv-spark: $(SPARK_STAMP)
+
+java:
+	@command -v java >/dev/null 2>&1 \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && apt-get update -qq \
+	       && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } \
+	  || { echo "Java 17 is needed for the Spark leg: apt-get install openjdk-17-jre-headless"; exit 1; }
+
+# The Databricks lock's resolution (pip's dry run, a few minutes of index look-ups) runs
+# beside the Spark tests.
+test-spark: $(SPARK_STAMP) java
+	@mkdir -p target
+	@$(SPARK_BIN)/pip install --quiet --dry-run --ignore-installed \
+	    -r requirements-databricks.lock >target/databricks-lock-check.log 2>&1 & lock_check=$$!; \
+	SPARK_LEG=1 $(SPARK_BIN)/pytest tests/spark -p no:cacheprovider; tests=$$?; \
+	if wait $$lock_check; then echo "requirements-databricks.lock resolves (pip --dry-run)"; \
+	else echo "requirements-databricks.lock does not resolve:"; cat target/databricks-lock-check.log; exit 1; fi; \
+	exit $$tests
 
 # Chromium for the report's browser test (tests/integration/test_report.py), from Debian's
 # packages. Without root or apt-get it is not installed and that test is skipped.
@@ -57,13 +94,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests python_models bench
 	$(BIN)/ruff format --check src tests python_models bench
 	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/dbt run --quiet --target ci --select +int_categories_ranked
-	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models snapshots tests/dbt
+	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff lint models tests/dbt
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests python_models bench
 	$(BIN)/ruff check --fix src tests python_models bench
 	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/dbt run --quiet --target ci --select +int_categories_ranked
-	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff fix models snapshots tests/dbt
+	DBT_DUCKDB_PATH=$(LINT_DB) $(BIN)/sqlfluff fix models tests/dbt
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
@@ -87,4 +124,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --sizes 100m --methods project --runs 1
 
 clean:
-	rm -rf $(VENV) target logs *.duckdb *.duckdb.wal
+	rm -rf $(VENV) $(SPARK_VENV) target logs *.duckdb *.duckdb.wal

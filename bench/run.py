@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep-db", action="store_true", help="keep each run's DuckDB file")
     parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
     parser.add_argument(
+        "--no-python-alone",
+        action="store_true",
+        help="skip re-running the Python models alone after the project's first run",
+    )
+    parser.add_argument(
         "--render",
         action="store_true",
         help="run nothing: rewrite the tables in BENCHMARKS.md from bench/results/results.json",
@@ -252,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         env=env,
         min_free_disk_bytes=args.min_free_disk,
         dbt_threads=args.dbt_threads,
-        python_alone=not args.smoke,
+        python_alone=not (args.smoke or args.no_python_alone),
     )
     results = load_results(results_path) if not args.smoke else load_results(Path("/nonexistent"))
     results["machine"] = machine_info()

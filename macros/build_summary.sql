@@ -68,10 +68,11 @@
             {%- if var('segment_k', none) -%}
                 {%- set why = 'forced by the var segment_k' -%}
             {%- else -%}
-                {%- set why = 'best mean rank (' ~ chosen[0][1]
-                    ~ ') over silhouette, Davies-Bouldin, Calinski-Harabasz and'
-                    ~ ' distance to the elbow, among k >= '
-                    ~ var('segment_min_chosen_k') ~ ' (docs/method.md)' -%}
+                {%- set why = 'chosen by the k rule of docs/method.md among k >= '
+                    ~ var('segment_min_chosen_k') ~ ' whose every segment holds at least '
+                    ~ (100 * var('segment_min_segment_share')) | round(1) ~ '% of customers'
+                    ~ ' (consensus rank over silhouette, Davies-Bouldin,'
+                    ~ ' Calinski-Harabasz and the elbow: ' ~ chosen[0][1] ~ ')' -%}
             {%- endif -%}
             {%- do lines.append('  Segments: k = ' ~ chosen[0][0] ~ ', ' ~ why) -%}
         {%- endif -%}

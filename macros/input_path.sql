@@ -14,10 +14,10 @@
         {{ exceptions.raise_compiler_error(
             "input_path: unknown input '" ~ input_name ~ "'") }}
     {%- endif -%}
-    {%- set user_path = var(path_vars[input_name], none) -%}
+    {%- set user_path = validated_var(path_vars[input_name]) -%}
     {%- if user_path -%}
         {{ return(user_path) }}
-    {%- elif not var('transactions_path', none) -%}
+    {%- elif not validated_var('transactions_path') -%}
         {{ return('seeds/sample/' ~ input_name ~ '.csv.gz') }}
     {%- else -%}
         {{ return(none) }}

@@ -55,7 +55,7 @@
         'customers': ['customer_id'],
         'visits': ['customer_id', 'visited_at'],
     } -%}
-    {%- set input_format = var('input_format')
+    {%- set input_format = validated_var('input_format')
         if input_name == 'order_lines' else 'canonical' -%}
     {%- if input_format not in layouts[input_name] -%}
         {{ exceptions.raise_compiler_error(
@@ -97,7 +97,10 @@
             ~ ", input_format=" ~ input_format
             ~ ") is missing required column(s): " ~ missing | join(', ')
             ~ ". Columns found: "
-            ~ by_lower_name.values() | map(attribute='name') | join(', ')) }}
+            ~ by_lower_name.values() | map(attribute='name') | join(', ')
+            ~ (". The header was read as one column: check the delimiter"
+                ~ " (comma expected) and the quoting"
+                if by_lower_name | length == 1 else '')) }}
     {%- endif -%}
     {{ return(resolved) }}
 {%- endmacro %}

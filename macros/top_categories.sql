@@ -10,7 +10,7 @@
     {%- if execute and load_relation(ranked) is not none -%}
         {%- set rows = run_query(
             'select category from ' ~ ranked
-            ~ ' where category_rank <= ' ~ var('top_category_count')
+            ~ ' where category_rank <= ' ~ validated_var('top_category_count')
             ~ ' order by category_rank') -%}
         {%- for row in rows -%}
             {%- set slug = modules.re.sub(

@@ -136,6 +136,8 @@ def profile_tables(results: dict, top: int = 12) -> str:
         if not project or project["median_wall_s"] is None or entry["lines"] < 1_000_000:
             continue
         nodes = project.get("nodes", [])
+        if not nodes:  # dbt's run_results.json was not there to read
+            continue
         wall = project["median_wall_s"]
         node_total = sum(n["execution_time_s"] for n in nodes)
         threads = project.get("dbt_threads", 2)
@@ -328,6 +330,8 @@ def targets_block(results: dict) -> str:
         )
         if time_ratio < line_ratio:
             verdict = "met (sublinear: fixed costs dominate the small sizes)"
+        if large["lines"] < 50_000_000:
+            verdict = f"not measured at 100M ({big_label}: {verdict})"
         result = (
             f"{small_label} → {big_label}: {time_ratio:.1f}x the time for {line_ratio:.1f}x the "
             f"lines; seconds per million lines: {', '.join(per_line)}"

@@ -32,7 +32,7 @@ shares as (
         category,
         purchased_amount,
         purchased_units,
-        purchased_amount / nullif(
+        cast(purchased_amount as {{ type_double() }}) / nullif(
             sum(purchased_amount) over (partition by customer_id), 0
         ) as spend_share,
         row_number() over (

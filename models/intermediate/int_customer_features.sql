@@ -122,10 +122,13 @@ seasonality as (
 
     select
         customer_id,
-        max(purchased_amount) / nullif(sum(purchased_amount), 0)
+        cast(max(purchased_amount) as {{ type_double() }})
+        / nullif(sum(purchased_amount), 0)
             as peak_quarter_share,
-        sum(case when quarter_of_year = 4 then purchased_amount else 0 end)
-        / nullif(sum(purchased_amount), 0) as q4_share
+        cast(
+            sum(case when quarter_of_year = 4 then purchased_amount else 0 end)
+            as {{ type_double() }}
+        ) / nullif(sum(purchased_amount), 0) as q4_share
     from quarter_spend
     group by customer_id
 
@@ -215,35 +218,52 @@ features as (
         purchased_amount,
         returned_amount,
         discount_amount,
-        (purchased_amount - discount_amount) / nullif(order_count, 0)
+        cast(purchased_amount - discount_amount as {{ type_double() }})
+        / nullif(order_count, 0)
             as average_order_value,
         {# Capped at 1: returns of goods bought before the window exist. #}
         case
             when purchased_amount > 0
-                then least(returned_amount / purchased_amount, 1)
+                then least(
+                    cast(returned_amount as {{ type_double() }})
+                    / purchased_amount,
+                    1
+                )
         end as return_rate,
         months_active,
         case
             when order_count >= 2
                 then
-                    {{ dbt.datediff('first_order_at', 'last_order_at', 'day') }}
-                    / (order_count - 1.0)
+                    cast({{ dbt.datediff(
+                        'first_order_at', 'last_order_at', 'day'
+                    ) }} as {{ type_double() }})
+                    / (order_count - 1)
         end as avg_days_between_orders,
         case
             when has_discount_data
-                then discount_amount / nullif(purchased_amount, 0)
+                then
+                    cast(discount_amount as {{ type_double() }})
+                    / nullif(purchased_amount, 0)
         end as discount_share,
         case
             when has_discount_data
-                then discounted_order_count / nullif(order_count * 1.0, 0)
+                then
+                    cast(discounted_order_count as {{ type_double() }})
+                    / nullif(order_count, 0)
         end as discounted_order_share,
         case
             when has_visit_data
-                then coalesce(visits_last_365_days, 0) / greatest(1.0, least(
-                    12.0,
-                    {{ dbt.datediff('first_seen_at', 'as_of_date', 'day') }}
-                    / 30.4375
-                ))
+                then
+                    cast(
+                        coalesce(visits_last_365_days, 0) as {{ type_double() }}
+                    )
+                    / greatest(1.0, least(
+                        12.0,
+                        cast({{ dbt.datediff(
+                            'first_seen_at', 'as_of_date', 'day'
+                        ) }} as {{ type_double() }})
+                        / 30.4375
+                    ))
         end as visits_per_month,
         case
             when has_visit_data then coalesce(visits_last_90_days, 0)

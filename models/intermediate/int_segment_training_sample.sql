@@ -5,6 +5,9 @@
     bounded however many customers there are. Only the clustering inputs
     cross into Python.
 #}
+{%- set features = validated_var('segment_features') -%}
+{%- do check_feature_columns(features, ref('int_customer_features')) %}
+
 with
 
 customer_features as (
@@ -17,14 +20,14 @@ ranked as (
 
     select
         customer_id,
-        {%- for feature in var('segment_features') %}
+        {%- for feature in features %}
         {{ feature }},
         {%- endfor %}
         row_number() over (
             order by
                 {{ dbt.hash(dbt.concat([
                     "customer_id",
-                    "'" ~ var('segment_random_state') ~ "'",
+                    sql_literal(validated_var('segment_random_state')),
                 ])) }},
                 customer_id
         ) as sample_rank
@@ -37,9 +40,9 @@ final as (
 
     select
         customer_id,
-        {{ var('segment_features') | join(',\n        ') }}
+        {{ features | join(',\n        ') }}
     from ranked
-    where sample_rank <= {{ var('segment_training_sample_size') }}
+    where sample_rank <= {{ validated_var('segment_training_sample_size') }}
 
 )
 

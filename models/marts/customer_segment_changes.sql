@@ -1,30 +1,17 @@
 {#
     One row per customer and change of segment, in data time, for
     event-style CRM syncs: the first assignment (from_segment_id null) and
-    every move to a different segment, read from the membership snapshot.
-    changed_at is the as_of_date of the build that first saw the new
-    segment. A snapshot row replaced by a rerun for the same as_of_date
-    (dbt_valid_to = dbt_valid_from) never held and is skipped, so a rerun
-    that lands back on the old segment records no change.
+    every move to a different segment, read from the membership history
+    (one row per customer and build date). changed_at is the as_of_date of
+    the build that first saw the new segment; a build that keeps the
+    customer's segment records nothing, and a rerun for the same as_of_date
+    replaced that date's history rows, so it records nothing twice.
 #}
 with
 
-membership_snapshot as (
+membership_history as (
 
-    select * from {{ ref('customer_segment_membership_snapshot') }}
-
-),
-
-held_memberships as (
-
-    select
-        customer_id,
-        model_version,
-        segment_id,
-        segment_name,
-        dbt_valid_from as valid_from
-    from membership_snapshot
-    where dbt_valid_to is null or dbt_valid_to > dbt_valid_from
+    select * from {{ ref('customer_segment_membership_history') }}
 
 ),
 
@@ -35,14 +22,31 @@ with_previous as (
         model_version,
         segment_id,
         segment_name,
-        valid_from,
+        as_of_date,
         lag(segment_id) over (
-            partition by customer_id order by valid_from
+            partition by customer_id order by as_of_date
         ) as previous_segment_id,
         lag(segment_name) over (
-            partition by customer_id order by valid_from
+            partition by customer_id order by as_of_date
         ) as previous_segment_name
-    from held_memberships
+    from membership_history
+
+),
+
+changes as (
+
+    select
+        customer_id,
+        model_version,
+        segment_id,
+        segment_name,
+        previous_segment_id,
+        previous_segment_name,
+        cast(as_of_date as {{ dbt.type_timestamp() }}) as changed_at
+    from with_previous
+    where
+        previous_segment_id is null
+        or previous_segment_id <> segment_id
 
 ),
 
@@ -51,7 +55,7 @@ final as (
     select
         {{ dbt.hash(dbt.concat([
             'customer_id', "'|'",
-            'cast(valid_from as ' ~ dbt.type_string() ~ ')',
+            'cast(changed_at as ' ~ dbt.type_string() ~ ')',
         ])) }} as segment_change_id,
         customer_id,
         model_version,
@@ -60,11 +64,8 @@ final as (
         previous_segment_name as from_segment_name,
         segment_name as to_segment_name,
         previous_segment_id is null as is_first_assignment,
-        cast(valid_from as {{ dbt.type_timestamp() }}) as changed_at
-    from with_previous
-    where
-        previous_segment_id is null
-        or previous_segment_id <> segment_id
+        changed_at
+    from changes
 
 )
 

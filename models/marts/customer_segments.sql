@@ -2,14 +2,15 @@
     The master customer table for CRM syncs: one row per customer (every
     customer of int_customer_features; inactive ones in segment 0), with
     no volatile columns, so a row only changes when what a CRM sees
-    changes. segment_since comes from the membership history (the latest
-    change into the current segment); updated_at, the sync cursor, from
-    the sync snapshot: the as_of_date of the build in which segment_id,
-    segment_name, is_active or inactive_reason last changed. model_version
-    is the model of that build, so it never moves without updated_at.
-    Without a snapshot row that matches the current state (the snapshots
-    did not run, e.g. `dbt run`), both fall back to this build's
-    as_of_date.
+    changes. segment_since comes from customer_segment_changes (the latest
+    change into the current segment); updated_at, the sync cursor, from the
+    membership history (one row per customer and build date): the
+    as_of_date of the build in which segment_id, segment_name, is_active or
+    inactive_reason last changed. model_version is the model of that
+    build, so it never moves without updated_at.
+    Without a history row that matches the current state (a build for an
+    as_of_date earlier than the latest in the history), both fall back to
+    this build's as_of_date.
 #}
 with
 
@@ -25,9 +26,76 @@ customer_segment_changes as (
 
 ),
 
-sync_snapshot as (
+membership_history as (
 
-    select * from {{ ref('customer_segment_sync_snapshot') }}
+    select * from {{ ref('customer_segment_membership_history') }}
+
+),
+
+history_with_previous as (
+
+    select
+        customer_id,
+        model_version,
+        segment_id,
+        segment_name,
+        inactive_reason,
+        is_active,
+        as_of_date,
+        row_number() over (
+            partition by customer_id order by as_of_date
+        ) as observation_number,
+        lag(segment_id) over (
+            partition by customer_id order by as_of_date
+        ) as previous_segment_id,
+        lag(segment_name) over (
+            partition by customer_id order by as_of_date
+        ) as previous_segment_name,
+        lag(is_active) over (
+            partition by customer_id order by as_of_date
+        ) as previous_is_active,
+        lag(coalesce(inactive_reason, '')) over (
+            partition by customer_id order by as_of_date
+        ) as previous_inactive_reason
+    from membership_history
+
+),
+
+sync_versions as (
+
+    select
+        customer_id,
+        model_version,
+        segment_id,
+        segment_name,
+        inactive_reason,
+        is_active,
+        as_of_date,
+        row_number() over (
+            partition by customer_id order by as_of_date desc
+        ) as version_rank
+    from history_with_previous
+    where
+        observation_number = 1
+        or previous_segment_id <> segment_id
+        or previous_segment_name <> segment_name
+        or previous_is_active <> is_active
+        or previous_inactive_reason <> coalesce(inactive_reason, '')
+
+),
+
+current_sync_rows as (
+
+    select
+        customer_id,
+        model_version,
+        segment_id,
+        segment_name,
+        inactive_reason,
+        is_active,
+        cast(as_of_date as {{ dbt.type_timestamp() }}) as synced_at
+    from sync_versions
+    where version_rank = 1
 
 ),
 
@@ -41,21 +109,6 @@ latest_changes as (
             partition by customer_id order by changed_at desc
         ) as change_rank
     from customer_segment_changes
-
-),
-
-current_sync_rows as (
-
-    select
-        customer_id,
-        model_version,
-        segment_id,
-        segment_name,
-        inactive_reason,
-        is_active,
-        dbt_valid_from
-    from sync_snapshot
-    where dbt_valid_to is null
 
 ),
 
@@ -76,7 +129,7 @@ final as (
         ) as segment_since,
         cast(
             coalesce(
-                current_sync_rows.dbt_valid_from,
+                current_sync_rows.synced_at,
                 segment_membership.observed_at
             ) as {{ dbt.type_timestamp() }}
         ) as updated_at

@@ -63,7 +63,8 @@ final as (
         cast(segment_category_spend.customer_count as bigint)
             as customer_count,
         cast(
-            segment_category_spend.purchased_amount / nullif(sum(
+            cast(segment_category_spend.purchased_amount as {{ type_double() }})
+            / nullif(sum(
                 segment_category_spend.purchased_amount
             ) over (partition by segment_category_spend.segment_id), 0)
             as {{ type_double() }}

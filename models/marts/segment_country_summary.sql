@@ -54,7 +54,7 @@ final as (
             as {{ type_double() }}
         ) as segment_customer_share,
         cast(
-            net_revenue
+            cast(net_revenue as {{ type_double() }})
             / nullif(sum(net_revenue) over (partition by segment_id), 0)
             as {{ type_double() }}
         ) as segment_revenue_share,

@@ -97,7 +97,7 @@ final as (
         segment_name,
         cast(net_revenue as {{ type_double() }}) as net_revenue,
         cast(
-            net_revenue / nullif(
+            cast(net_revenue as {{ type_double() }}) / nullif(
                 sum(net_revenue) over (partition by month_start_date), 0
             ) as {{ type_double() }}
         ) as month_revenue_share,

@@ -87,9 +87,9 @@ inactive_reason_texts as (
 inactive_reason_summary as (
 
     select
-        coalesce({{ dbt.listagg(
+        coalesce({{ ordered_listagg(
             'inactive_reason_texts.reason_text', "'; '",
-            'order by inactive_reason_texts.inactive_reason'
+            'inactive_reason_texts.inactive_reason'
         ) }}, 'none as of this date') as reasons
     from inactive_reason_texts
 
@@ -187,7 +187,7 @@ top_categories as (
     select
         segment_id,
         max(case when category_rank = 1 then category end) as top_category,
-        {{ dbt.listagg(
+        {{ ordered_listagg(
             dbt.concat([
                 'category', "' '",
                 'cast(cast(round(segment_spend_share * 100) as integer) as '
@@ -195,7 +195,7 @@ top_categories as (
                 "'%'",
             ]),
             "', '",
-            'order by category_rank',
+            'category_rank',
         ) }} as top_categories
     from segment_category_summary
     where category_rank <= 3
@@ -223,8 +223,10 @@ final as (
         cast(coalesce(segment_statistics.net_revenue, 0) as {{ type_double() }})
             as net_revenue,
         cast(
-            coalesce(segment_statistics.net_revenue, 0)
-            / nullif(totals.net_revenue, 0) as {{ type_double() }}
+            cast(
+                coalesce(segment_statistics.net_revenue, 0)
+                as {{ type_double() }}
+            ) / nullif(totals.net_revenue, 0) as {{ type_double() }}
         ) as revenue_share,
         cast(
             coalesce(segment_statistics.purchased_amount, 0)
@@ -235,7 +237,7 @@ final as (
             as {{ type_double() }}
         ) as returned_amount,
         cast(
-            segment_statistics.returned_amount
+            cast(segment_statistics.returned_amount as {{ type_double() }})
             / nullif(segment_statistics.purchased_amount, 0)
             as {{ type_double() }}
         ) as return_rate,

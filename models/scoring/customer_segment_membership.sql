@@ -3,8 +3,8 @@
     model assigns to an active customer (customer_segment_scores), or
     segment 0 (named by the segment_reserved seed) for a customer left out
     of clustering.
-    observed_at is the build's as_of_date as a timestamp: the snapshots
-    record it as dbt_valid_from, so history runs on data time, not on the
+    observed_at is the build's as_of_date as a timestamp: history
+    (customer_segment_membership_history) runs on data time, not on the
     wall clock, and a rerun for the same date changes nothing.
 #}
 with

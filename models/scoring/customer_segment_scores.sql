@@ -24,7 +24,7 @@ segment_model as (
 
 features_long as (
 
-    {%- for feature in var('segment_features') %}
+    {%- for feature in validated_var('segment_features') %}
     select
         customer_id,
         '{{ feature }}' as feature_name,

@@ -34,6 +34,8 @@ def model(dbt, session):
         "segment_category_summary": dbt.ref("segment_category_summary"),
         "segment_monthly_summary": dbt.ref("segment_monthly_summary"),
         "segment_monthly_revenue_wide": dbt.ref("segment_monthly_revenue_wide"),
+        "customer_rfm_cells": dbt.ref("customer_rfm_cells"),
+        "segment_backtest": dbt.ref("segment_backtest"),
         "customer_features": dbt.ref("customer_features"),
         "order_line_reconciliation": dbt.ref("order_line_reconciliation"),
         "segment_definitions": dbt.ref("segment_definitions"),
@@ -44,6 +46,7 @@ def model(dbt, session):
         "segment_model_current": dbt.ref("segment_model_current"),
         "segment_reserved": dbt.ref("segment_reserved"),
         "segment_features": dbt.ref("segment_features"),
+        "segment_feature_status": dbt.ref("segment_feature_status"),
     }
     tables = [
         PublishedTable(name=name, source=f"({relation.sql_query()})")

@@ -14,12 +14,8 @@ from segments.dbt_bridge import (
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental",
-        incremental_strategy="delete+insert",
-        unique_key="model_version",
-        full_refresh=False,
-    )
+    # incremental_strategy and partition_by: _segmentation__models.yml (per adapter).
+    dbt.config(materialized="incremental", unique_key="model_version", full_refresh=False)
     config = segmentation_config(
         dbt.config.meta_get("segmentation_vars"), to_pandas(dbt.ref("int_analysis_window"))
     )

@@ -25,10 +25,20 @@ def to_pandas(relation: Any) -> pd.DataFrame | None:
     if relation is None or isinstance(relation, pd.DataFrame):
         return relation
     if callable(getattr(relation, "toPandas", None)):
-        return relation.toPandas()
+        return _spark_to_pandas(relation)
     if callable(getattr(relation, "df", None)):
         return relation.df()
     raise TypeError(f"Cannot read a {type(relation).__name__} as a pandas DataFrame.")
+
+
+def _spark_to_pandas(frame: Any) -> pd.DataFrame:
+    """A Spark DataFrame as DuckDB's ``.df()`` gives it: DECIMAL columns (money and ratios
+    on Spark) as float64 rather than Python Decimal objects; cast in Spark, before collecting."""
+    columns = [
+        f"cast(`{name}` as double) as `{name}`" if dtype.startswith("decimal") else f"`{name}`"
+        for name, dtype in frame.dtypes
+    ]
+    return frame.selectExpr(*columns).toPandas()
 
 
 def decode_meta_vars(meta_vars: Mapping[str, Any] | None) -> dict[str, Any]:

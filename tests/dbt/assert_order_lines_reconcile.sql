@@ -9,7 +9,9 @@ raw_totals as (
 
     select
         sum(source_line_count) as line_count,
-        sum(quantity * unit_price * source_line_count) as line_amount
+        sum(
+            {{ line_amount('quantity', 'unit_price') }} * source_line_count
+        ) as line_amount
     from {{ ref('int_order_lines_validated') }}
 
 ),

@@ -44,7 +44,9 @@ def test_missing_input_file_is_named(tmp_path):
 def test_unknown_input_format_is_named(tmp_path):
     result = invoke_dbt(["build"], tmp_path / "db.duckdb", vars={"input_format": "sap"})
     assert not result.success
-    assert "Unknown input_format 'sap'" in failure_text(result)
+    assert "Invalid var input_format: got 'sap', expected one of canonical, online_retail" in (
+        failure_text(result)
+    )
 
 
 def test_fewer_customers_than_k_is_a_clear_error(tmp_path):

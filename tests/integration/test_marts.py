@@ -36,6 +36,8 @@ CONTRACTED_MARTS = (
     "segment_country_summary",
     "segment_category_summary",
     "segment_monthly_summary",
+    "customer_rfm_cells",
+    "segment_backtest",
 )
 EXPORTED_MARTS = (*CONTRACTED_MARTS, "segment_monthly_revenue_wide")
 #: What the serving copy holds besides the public marts: what the report reads.
@@ -122,7 +124,7 @@ def test_invariant_tests_fail_on_tampered_data(sample_db, tmp_path):
     outcomes = {
         r.node.name: (str(r.status), r.failures)
         for r in result.result
-        if r.node.resource_type == "test"
+        if r.node.resource_type == "test"  # not the on-run-start hook
     }
     assert outcomes == {name: ("fail", 1) for name in TAMPERING}
 
@@ -259,31 +261,19 @@ def test_first_assignments_and_cursor(two_builds):
         assert (updated_at.date() == EARLIER_AS_OF) == unchanged, customer_id
 
 
-def test_snapshot_rerun_is_deterministic(two_builds):
-    """Snapshotting again for the same as_of_date adds no row: history runs on data time."""
+def test_history_rerun_is_deterministic(two_builds):
+    """Rebuilding the history for the same as_of_date replaces that date's rows: the table is
+    unchanged, and it holds exactly one row per customer of each build's date."""
     database = two_builds["database"]
-    before = query(
-        database,
-        "select * from snapshots.customer_segment_membership_snapshot order by all",
-    )
-    run_dbt_subprocess(["snapshot"], database)
-    after = query(
-        database,
-        "select * from snapshots.customer_segment_membership_snapshot order by all",
-    )
+    history = "scoring.customer_segment_membership_history"
+    before = query(database, f"select * from {history} order by all")
+    run_dbt_subprocess(["run", "--select", "customer_segment_membership_history"], database)
+    after = query(database, f"select * from {history} order by all")
     assert after == before
-    valid_from = {
-        row[0]
-        for row in query(
-            database,
-            "select distinct cast(dbt_valid_from as date) from"
-            " snapshots.customer_segment_membership_snapshot",
-        )
-    }
-    assert valid_from <= {
-        EARLIER_AS_OF,
-        scalar(database, "select max(as_of_date) from customer_features"),
-    }
+    second_as_of = scalar(database, "select max(as_of_date) from customer_features")
+    per_date = dict(query(database, f"select as_of_date, count(*) from {history} group by 1"))
+    assert set(per_date) == {EARLIER_AS_OF, second_as_of}
+    assert per_date[second_as_of] == scalar(database, "select count(*) from customer_segments")
 
 
 def test_parquet_readable_while_dbt_builds(two_builds):

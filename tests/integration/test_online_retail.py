@@ -148,6 +148,21 @@ def test_segmentation_on_real_data(online_retail_db):
             online_retail_db, "select feature_name from segmentation.segment_transforms"
         )
     }
-    assert features == {"recency_days", "order_count", "net_revenue", "return_rate"}
+    assert features == {"recency_days", "order_count", "net_revenue"}
+    status = dict(
+        query(
+            online_retail_db,
+            "select feature_name, coalesce(reason, 'used')"
+            " from segmentation.segment_feature_status",
+        )
+    )
+    assert status == {
+        "recency_days": "used",
+        "order_count": "used",
+        "net_revenue": "used",
+        "top_category_share": "all values null",
+        "discount_share": "all values null",
+        "visits_per_month": "all values null",
+    }
     active = scalar(online_retail_db, "select count(*) from customer_features where is_active")
     assert scalar(online_retail_db, "select count(*) from customer_segment_scores") == active

@@ -20,7 +20,6 @@ STAGE_FOLDERS = (
     "models/intermediate",
     "python_models/segmentation",
     "models/scoring",
-    "snapshots",
     "models/marts",
     "python_models/exports",
 )
@@ -189,3 +188,29 @@ def test_one_models_yml_per_folder_beside_its_models(manifest):
         if PurePosixPath(unit_test["original_file_path"]) != folder / f"_{folder.name}__models.yml":
             problems.append(f"{unit_test['name']}: in {unit_test['original_file_path']}")
     assert problems == []
+
+
+def plan_operators(plan: dict) -> list[str]:
+    """The operator names of a DuckDB JSON plan, every level."""
+    return [plan["name"]] + [
+        name for child in plan.get("children", []) for name in plan_operators(child)
+    ]
+
+
+def test_raw_order_lines_are_read_once(manifest, sample_db):
+    """The one line table is the only model on the staged lines (a view), and its plan scans
+    the raw file once, though its lines feed both the date checks and the verdict (DuckDB
+    materializes a CTE read twice)."""
+    readers = sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and "model.customer_segments.stg_shop__order_lines" in node["depends_on"]["nodes"]
+    )
+    assert readers == ["int_order_lines_validated"]
+    compiled = manifest["nodes"]["model.customer_segments.int_order_lines_validated"][
+        "compiled_code"
+    ]
+    (plan_json,) = [row[1] for row in query(sample_db, "explain (format json) " + compiled)]
+    operators = [name for root in json.loads(plan_json) for name in plan_operators(root)]
+    assert operators.count("READ_CSV") == 1, operators

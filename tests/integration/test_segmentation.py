@@ -46,7 +46,7 @@ def test_chosen_k_is_the_number_of_planted_personas(sample_db):
     chosen = query(sample_db, "select k from segmentation.segment_k_selection where is_chosen")
     assert chosen == [(5,)]
     swept = [k for (k,) in query(sample_db, "select k from segmentation.segment_k_selection")]
-    assert sorted(swept) == list(range(2, 11))
+    assert sorted(swept) == list(range(2, 9))
 
 
 def test_segments_recover_the_personas(sample_db):

@@ -16,11 +16,21 @@ from segments.model.naming import (
     persona_scores,
     validate_personas,
 )
-from segments.model.prepare import DEFAULT_FEATURES
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "segment_personas.csv"
 
-#: Standardized centroids shaped like the five study personas (columns: DEFAULT_FEATURES).
+#: The study's seven features (return_rate included, as the study clustered on it).
+STUDY_FEATURES = [
+    "recency_days",
+    "order_count",
+    "net_revenue",
+    "return_rate",
+    "top_category_share",
+    "discount_share",
+    "visits_per_month",
+]
+
+#: Standardized centroids shaped like the five study personas (columns: STUDY_FEATURES).
 STUDY_CENTROIDS = {
     # recency, orders, revenue, returns, top category, discounts, visits
     "premium_loyalists": [-1.2, 1.4, 1.4, -0.3, -0.5, -0.6, 1.3],
@@ -36,7 +46,7 @@ def personas() -> pd.DataFrame:
     return pd.read_csv(SEED)
 
 
-def centroid_frame(rows: dict[int, list[float]], columns=DEFAULT_FEATURES) -> pd.DataFrame:
+def centroid_frame(rows: dict[int, list[float]], columns=STUDY_FEATURES) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
@@ -94,20 +104,22 @@ def test_weak_segment_gets_a_descriptive_name(personas):
 def test_names_are_unique(personas):
     weak = [0.0, 0.2, 0.22, 0.0, 0.0, 0.0, -0.1]
     named = name_segments(centroid_frame({1: weak, 2: weak, 3: weak}), personas)
+    # Identical segments: the third trait cannot tell them apart either, a number does.
     assert named["segment_name"].tolist() == [
-        "High-spend frequent buyers",
-        "High-spend frequent buyers (2)",
-        "High-spend frequent buyers (3)",
+        "High-spend frequent low-visit buyers",
+        "High-spend frequent low-visit buyers (2)",
+        "High-spend frequent low-visit buyers (3)",
     ]
 
 
-def test_persona_without_any_trait_in_the_model_cannot_match(personas):
+def test_persona_with_a_trait_missing_from_the_model_cannot_match(personas):
     centroids = centroid_frame({1: STUDY_CENTROIDS["infrequent_buyers"]})
     scores = persona_scores(centroids, validate_personas(personas))
     assert np.isnan(scores.loc[1, "seasonal_shoppers"])  # no seasonality feature
-    # Missing traits count as zero evidence: new customers rely on tenure, which is absent.
-    expected = (-0.7 + 1.3 + 0.0) / 3
-    assert scores.loc[1, "new_customers"] == pytest.approx(expected)
+    # New customers also claim a short tenure, and tenure_days is not in the model.
+    assert np.isnan(scores.loc[1, "new_customers"])
+    # Infrequent buyers claim few orders, low spend and few visits: all present.
+    assert scores.loc[1, "infrequent_buyers"] == pytest.approx((1.3 + 1.3 + 0.9) / 3)
     seasonal = centroid_frame(
         {1: [0.1, -0.1, 0.0, 2.0]}, ["recency_days", "order_count", "x", "q4_share"]
     )
@@ -115,10 +127,74 @@ def test_persona_without_any_trait_in_the_model_cannot_match(personas):
 
 
 def test_monetary_falls_back_to_average_order_value(personas):
-    columns = ["recency_days", "order_count", "average_order_value", "visits_per_month"]
-    centroids = centroid_frame({1: [2.0, 0.0, 1.5, -1.5], 2: [-1.0, 1.5, 1.0, 1.5]}, columns)
+    columns = [
+        "recency_days",
+        "order_count",
+        "average_order_value",
+        "visits_per_month",
+        "discount_share",
+    ]
+    centroids = centroid_frame(
+        {1: [2.0, 0.0, 1.5, -1.5, 0.0], 2: [-1.0, 1.5, 1.0, 1.5, -0.5]}, columns
+    )
     named = name_segments(centroids, personas)
     assert named["persona_id"].tolist() == ["at_risk_dormants", "premium_loyalists"]
+
+
+#: Online Retail's case: no visits, discounts or categories; only recency, orders, revenue.
+RFM_ONLY = ["recency_days", "order_count", "net_revenue"]
+
+
+def test_alike_descriptive_names_are_told_apart_by_a_third_trait(personas):
+    centroids = centroid_frame({1: [-0.3, 1.5, 1.2], 2: [0.6, 1.4, 1.1]}, RFM_ONLY)
+    named = name_segments(centroids, personas)
+    assert named["segment_name"].tolist() == [
+        "Frequent high-spend recent buyers",
+        "Frequent high-spend lapsed buyers",
+    ]
+    # Alike on three traits too (Online Retail's two best segments): the more extreme one
+    # is "Very ...".
+    centroids = centroid_frame({1: [-0.3, 1.1, 1.0], 2: [-1.5, 2.7, 2.1]}, RFM_ONLY)
+    assert name_segments(centroids, personas)["segment_name"].tolist() == [
+        "Frequent high-spend recent buyers",
+        "Very frequent high-spend recent buyers",
+    ]
+
+
+def test_personas_claiming_dropped_traits_are_never_chosen(personas):
+    # Strongly premium-shaped, but Premium Loyalists also claim "visit often and rarely
+    # need a discount", and Browsers / Infrequent Buyers claim visits: no visit data here.
+    centroids = centroid_frame({1: [-1.5, 2.0, 2.0], 2: [0.2, -1.5, -1.2]}, RFM_ONLY)
+    named = name_segments(centroids, personas)
+    assert named["persona_id"].isna().all()
+    assert named["segment_name"].tolist() == [
+        "Frequent high-spend buyers",
+        "Infrequent low-spend buyers",
+    ]
+    for text in named["description"]:
+        assert "visit" not in text and "discount" not in text
+
+
+def test_a_trait_the_segment_does_not_show_rules_the_persona_out(personas):
+    columns = [*RFM_ONLY, "visits_per_month", "discount_share"]
+    # Premium in every way but discounts, which sit at the average (+0.05 sd, not "rarely").
+    centroids = centroid_frame({1: [-1.5, 2.0, 2.0, 1.5, 0.05]}, columns)
+    named = name_segments(centroids, personas)
+    assert named["persona_id"].isna().item()
+    shown = centroid_frame({1: [-1.5, 2.0, 2.0, 1.5, -0.3]}, columns)
+    assert name_segments(shown, personas)["persona_id"].item() == "premium_loyalists"
+
+
+def test_lapsed_wins_over_weaker_traits(personas):
+    columns = [*RFM_ONLY, "top_category_share"]
+    # Last order long ago (+1.3 sd) and a strong favourite category (+2.0 sd): lapsed first.
+    centroids = centroid_frame({1: [1.3, -0.4, -0.3, 2.0], 2: [-0.3, 0.1, 0.1, -0.1]}, columns)
+    named = name_segments(centroids, personas).set_index("segment_id")
+    assert pd.isna(named.loc[1, "persona_id"])
+    assert named.loc[1, "segment_name"] == "Lapsed single-category buyers"
+    # Without the lapse, the category persona is right.
+    recent = centroid_frame({1: [0.2, -0.4, -0.3, 2.0]}, columns)
+    assert name_segments(recent, personas)["persona_id"].item() == "category_specific"
 
 
 def test_priority_breaks_exact_ties():

@@ -11,6 +11,7 @@ from segments.model.prepare import (
     DEFAULT_FEATURES,
     PARAM_COLUMNS,
     apply_transform,
+    feature_status,
     fit_transform,
     round_significant,
     select_features,
@@ -62,7 +63,6 @@ def test_select_features_drops_absent_null_and_constant_with_reasons(customers, 
         "recency_days",
         "order_count",
         "net_revenue",
-        "return_rate",
         "top_category_share",
         "discount_share",
     ]
@@ -79,7 +79,7 @@ def test_select_features_needs_two_features(customers):
 
 
 def test_params_have_the_documented_columns_and_meaning(customers):
-    features = [*DEFAULT_FEATURES, "avg_days_between_orders"]
+    features = [*DEFAULT_FEATURES, "return_rate", "avg_days_between_orders"]
     _, params = fit_transform(customers, features)
     assert list(params.columns) == PARAM_COLUMNS
     assert params["feature_position"].tolist() == list(range(len(features)))
@@ -94,7 +94,7 @@ def test_params_have_the_documented_columns_and_meaning(customers):
 
 
 def test_transform_replays_the_sql_way(customers):
-    features = [*DEFAULT_FEATURES, "avg_days_between_orders"]
+    features = [*DEFAULT_FEATURES, "return_rate", "avg_days_between_orders"]
     X, params = fit_transform(customers, features)
     np.testing.assert_allclose(X, sql_way(customers, params), rtol=0, atol=1e-12)
     np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-8)
@@ -141,10 +141,26 @@ def test_non_numeric_feature_is_reported(customers):
 
 def test_apply_transform_reports_missing_columns(customers):
     _, params = fit_transform(customers, DEFAULT_FEATURES)
-    with pytest.raises(SegmentationInputError, match=r"\['return_rate'\]"):
-        apply_transform(customers.drop(columns="return_rate"), params)
+    with pytest.raises(SegmentationInputError, match=r"\['discount_share'\]"):
+        apply_transform(customers.drop(columns="discount_share"), params)
 
 
 def test_unknown_scaling_names_the_var(customers):
     with pytest.raises(SegmentationInputError, match="segment_scaling"):
         fit_transform(customers, DEFAULT_FEATURES, scaling="robust")
+
+
+def test_feature_status_says_which_features_are_used_and_why_not(customers):
+    customers = customers.assign(visits_per_month=np.nan, tenure_days=30.0)
+    requested = ["recency_days", "visits_per_month", "tenure_days", "q4_share", "order_count"]
+    status = feature_status(customers, requested)
+    assert status["feature_name"].tolist() == requested
+    assert status["is_used"].tolist() == [True, False, False, False, True]
+    assert status["reason"].tolist()[1:4] == [
+        "all values null",
+        "constant (every customer has 30)",
+        "absent from the input",
+    ]
+    assert status["reason"].isna().tolist() == [True, False, False, False, True]
+    empty = feature_status(customers.iloc[:0], requested)
+    assert (~empty["is_used"]).all() and (empty["reason"] == "no active customers").all()

@@ -101,6 +101,55 @@ def test_elbow_falls_back_when_kneed_finds_none():
     assert find_elbow(bent) == 4
 
 
+def online_retail_sweep(smallest_share) -> pd.DataFrame:
+    """The k=2..8 sweep of Online Retail as of 2011-09-01 (default features), rounded."""
+    return pd.DataFrame(
+        {
+            "k": np.arange(2, 9),
+            "inertia": [5067.0, 3816.0, 3078.0, 2647.0, 2350.0, 2117.0, 1953.0],
+            "silhouette": [0.447, 0.350, 0.359, 0.317, 0.306, 0.271, 0.271],
+            "davies_bouldin": [0.888, 1.047, 0.989, 1.017, 1.022, 1.062, 1.042],
+            "calinski_harabasz": [3187.0, 2658.0, 2460.0, 2280.0, 2137.0, 2037.0, 1932.0],
+            "smallest_segment_share": np.asarray(smallest_share, dtype=float),
+        }
+    )
+
+
+def test_a_continuum_gets_the_largest_k_whose_segments_are_big_enough():
+    # Silhouettes of 0.27-0.36 beyond k=2 and signals that disagree: no natural groups.
+    metrics = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.048])
+    assert choose_k(metrics) == 8
+    # k=8 leaving a segment of 0.6% of customers: the largest candidate is then 7.
+    tiny = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.006])
+    assert choose_k(tiny) == 7
+    marked = mark_choice(tiny, 7)
+    assert np.isnan(marked.loc[marked["k"] == 8, "mean_rank"]).all()  # not a candidate
+    # The threshold is a parameter (var segment_min_segment_share).
+    assert choose_k(tiny, min_share=0.055) == 6
+
+
+def test_natural_groups_keep_the_consensus_k():
+    # A silhouette of 0.6 at k=5, Davies-Bouldin and Calinski-Harabasz best there too.
+    metrics = online_retail_sweep([0.3, 0.2, 0.15, 0.12, 0.07, 0.06, 0.05])
+    metrics["silhouette"] = [0.40, 0.45, 0.50, 0.60, 0.50, 0.40, 0.38]
+    metrics["davies_bouldin"] = [1.2, 1.0, 0.9, 0.6, 0.8, 0.9, 1.0]
+    metrics["calinski_harabasz"] = [900.0, 1000.0, 1100.0, 1500.0, 1200.0, 1100.0, 1000.0]
+    assert choose_k(metrics) == 5
+
+
+def test_no_k_with_big_enough_segments_falls_back_to_every_k_from_min_k():
+    metrics = online_retail_sweep([0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])
+    assert choose_k(metrics) == 8
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_one_gaussian_cloud_is_a_continuum_and_gets_k_max(seed):
+    X = np.random.default_rng(seed).normal(size=(600, 3))
+    metrics = sweep_k(X, k_values=range(2, 9), n_init=3)
+    assert (metrics["smallest_segment_share"] >= 0.03).all()
+    assert choose_k(metrics) == 8
+
+
 def test_sweep_rows_are_a_fixed_bounded_subset_in_row_order():
     assert sweep_rows(50, 100).tolist() == list(range(50))  # small inputs: every row
     assert sweep_rows(50, None).tolist() == list(range(50))

@@ -104,7 +104,6 @@ def test_registry_values_from_the_seed():
         "recency_days",
         "order_count",
         "net_revenue",
-        "return_rate",
         "top_category_share",
         "discount_share",
         "visits_per_month",

@@ -298,3 +298,20 @@ def test_parquet_folder_uses_the_marts(tmp_path):
 def test_an_empty_parquet_folder_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"\.parquet"):
         ParquetWarehouse(tmp_path)
+
+
+def test_parquet_folders_written_by_spark_are_read_as_tables(tmp_path):
+    """Spark writes a mart as a folder of part files (plus _SUCCESS): read like a file."""
+    spark_mart = tmp_path / "customer_segments"
+    spark_mart.mkdir()
+    frame = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "segment_id": [1, 2, 1]})
+    frame.iloc[:2].to_parquet(spark_mart / "part-00000.snappy.parquet")
+    frame.iloc[2:].to_parquet(spark_mart / "part-00001.snappy.parquet")
+    (spark_mart / "_SUCCESS").write_text("")
+    pd.DataFrame({"segment_id": [1, 2]}).to_parquet(tmp_path / "segment_profiles.parquet")
+
+    warehouse = ParquetWarehouse(tmp_path)
+    assert warehouse.tables() == {"customer_segments", "segment_profiles"}
+    read = warehouse.read("customer_segments").sort_values("customer_id")
+    assert read["customer_id"].tolist() == ["c1", "c2", "c3"]
+    assert read["segment_id"].tolist() == [1, 2, 1]

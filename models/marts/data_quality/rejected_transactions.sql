@@ -25,6 +25,8 @@ final as (
         ordered_at_text,
         quantity_text,
         unit_price_text,
+        discount_amount_text,
+        is_return_text,
         quantity,
         unit_price,
         line_amount,

@@ -43,7 +43,7 @@ renamed as (
 typed as (
 
     select
-        {{ cast_input_column(columns.customer_id, 'string', 'customer_id') }}
+        {{ cast_input_column(columns.customer_id, 'id', 'customer_id') }}
             as customer_id,
         {{ cast_input_column(columns.country, 'string', 'country') }}
             as country,

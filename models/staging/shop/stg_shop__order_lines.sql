@@ -13,6 +13,8 @@
 {%- set raw_names = ['order_id', 'customer_id', 'ordered_at', 'product_id',
     'product_name', 'category', 'country', 'quantity', 'unit_price',
     'discount_amount', 'is_return'] -%}
+{%- set extra_key = extra_columns_key(
+    source('shop', 'order_lines'), columns) -%}
 {%- set given_names = [] -%}
 {%- for name in raw_names if columns[name] is not none -%}
 {%- do given_names.append(name) -%}
@@ -28,11 +30,13 @@ order_lines as (
 
 renamed as (
 
+    {# Columns outside the contract, as one text (extra_fields): two
+       lines that differ only there are two lines, not a duplicate. #}
     select
-    {%- for name in raw_names %}
-        {{ select_input_column(columns[name], name) }}
-        {{- ',' if not loop.last }}
-    {%- endfor %}
+        {%- for name in raw_names %}
+        {{ select_input_column(columns[name], name) }},
+        {%- endfor %}
+        {{ extra_key }} as extra_fields
     from order_lines
 
 ),
@@ -41,11 +45,12 @@ typed as (
 
     select
         {{ source_line_number(given_names) }} as source_line_number,
-        {{ cast_input_column(columns.order_id, 'string', 'order_id') }}
+        extra_fields,
+        {{ cast_input_column(columns.order_id, 'id', 'order_id') }}
             as order_id,
-        {{ cast_input_column(columns.customer_id, 'string', 'customer_id') }}
+        {{ cast_input_column(columns.customer_id, 'id', 'customer_id') }}
             as customer_id,
-        {{ cast_input_column(columns.product_id, 'string', 'product_id') }}
+        {{ cast_input_column(columns.product_id, 'id', 'product_id') }}
             as product_id,
         {{ cast_input_column(
             columns.product_name, 'string', 'product_name') }}
@@ -60,6 +65,11 @@ typed as (
             as quantity_text,
         {{ cast_input_column(columns.unit_price, 'raw_text', 'unit_price') }}
             as unit_price_text,
+        {{ cast_input_column(
+            columns.discount_amount, 'raw_text', 'discount_amount') }}
+            as discount_amount_text,
+        {{ cast_input_column(columns.is_return, 'raw_text', 'is_return') }}
+            as is_return_text,
         {{ cast_input_column(columns.quantity, 'numeric', 'quantity') }}
             as quantity,
         {{ cast_input_column(columns.unit_price, 'numeric', 'unit_price') }}
@@ -88,6 +98,9 @@ final as (
         ordered_at_text,
         quantity_text,
         unit_price_text,
+        discount_amount_text,
+        is_return_text,
+        extra_fields,
         {# A return flag on a positive quantity means returned goods too. #}
         case
             when is_return_flag and quantity > 0 then -quantity
@@ -96,7 +109,9 @@ final as (
         unit_price,
         discount_amount,
         coalesce(is_return_flag, false) or quantity < 0 as is_return,
-        {% if var('input_format') == 'online_retail' -%}
+        {# Parsed flag, null when absent or unparseable (then rejected). #}
+        is_return_flag,
+        {% if validated_var('input_format') == 'online_retail' -%}
             coalesce(order_id like 'C%', false)
         {%- else -%}
         false

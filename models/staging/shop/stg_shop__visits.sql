@@ -34,7 +34,7 @@ renamed as (
 typed as (
 
     select
-        {{ cast_input_column(columns.customer_id, 'string', 'customer_id') }}
+        {{ cast_input_column(columns.customer_id, 'id', 'customer_id') }}
             as customer_id,
         {{ cast_input_column(columns.visited_at, 'timestamp', 'visited_at') }}
             as visited_at

@@ -84,8 +84,8 @@ def build_k_selection(
         silhouette_sample_size=config.silhouette_sample_size,
         sample_size=config.sweep_sample_size,
     )
-    chosen = choose_k(metrics, config.forced_k, config.min_chosen_k)
-    table = mark_choice(metrics, chosen, config.min_chosen_k)
+    chosen = choose_k(metrics, config.forced_k, config.min_chosen_k, config.min_segment_share)
+    table = mark_choice(metrics, chosen, config.min_chosen_k, config.min_segment_share)
     table.insert(0, "model_version", single_version(transforms, "The transforms table"))
     return finish_table(table, "k_selection")
 

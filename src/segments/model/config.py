@@ -21,6 +21,7 @@ from segments.model.errors import SegmentationInputError
 from segments.model.fit import ALGORITHMS
 from segments.model.naming import MATCH_THRESHOLD
 from segments.model.prepare import DEFAULT_FEATURES, SCALINGS
+from segments.model.selection import MIN_SEGMENT_SHARE
 
 #: The vars the Python models read: dbt var name -> SegmentationConfig field.
 CONFIG_VARS: dict[str, str] = {
@@ -29,6 +30,7 @@ CONFIG_VARS: dict[str, str] = {
     "segment_k_max": "k_max",
     "segment_k": "forced_k",
     "segment_min_chosen_k": "min_chosen_k",
+    "segment_min_segment_share": "min_segment_share",
     "segment_scaling": "scaling",
     "segment_algorithm": "algorithm",
     "segment_random_state": "random_state",
@@ -121,15 +123,17 @@ class SegmentationConfig:
     """Every knob of the segmentation; build it from dbt vars with ``from_vars``.
 
     k is swept over ``k_min..k_max``; the automatic rule only chooses k >= ``min_chosen_k``
-    (default 3, because the silhouette alone often peaks at an unhelpful k=2);
+    (default 3, because the silhouette alone often peaks at an unhelpful k=2) whose
+    smallest segment holds at least ``min_segment_share`` of the customers;
     ``forced_k`` overrides the rule. Defaults equal the dbt_project.yml defaults.
     """
 
     features: tuple[str, ...] = tuple(DEFAULT_FEATURES)
     k_min: int = 2
-    k_max: int = 10
+    k_max: int = 8
     forced_k: int | None = None
     min_chosen_k: int = 3
+    min_segment_share: float = MIN_SEGMENT_SHARE
     scaling: str = "standard"
     algorithm: str = "kmeans"
     random_state: int = 42
@@ -155,6 +159,7 @@ class SegmentationConfig:
         set_(self, "as_of_date", _date(self.as_of_date))
         set_(self, "warm_start", _boolean(self.warm_start, "warm_start"))
         set_(self, "match_threshold", _number(self.match_threshold, "match_threshold"))
+        set_(self, "min_segment_share", _number(self.min_segment_share, "min_segment_share"))
         problems = []
         if len(self.features) < 2:
             problems.append("segment_features needs at least 2 features")
@@ -167,6 +172,10 @@ class SegmentationConfig:
         if self.forced_k is None and self.min_chosen_k > self.k_max:
             problems.append(
                 f"segment_min_chosen_k={self.min_chosen_k} must be <= segment_k_max={self.k_max}"
+            )
+        if not 0 <= self.min_segment_share <= 0.5:
+            problems.append(
+                f"segment_min_segment_share={self.min_segment_share} must be between 0 and 0.5"
             )
         if self.forced_k is not None and self.forced_k < 2:
             problems.append(f"segment_k={self.forced_k} must be >= 2")

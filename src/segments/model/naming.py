@@ -2,11 +2,18 @@
 
 A persona is a row of rules, one per trait, in {-1, 0, 1} ("low", don't care, "high"),
 read against the segment's standardized centroid (z, in standard deviations from the
-average customer). A persona's score for a segment is the mean, over its non-zero rules, of
-rule * z(trait feature); a trait whose feature is not in the model counts as 0 (no evidence).
+average active customer). A persona's score for a segment is the mean, over its non-zero
+rules, of rule * z(trait feature).
+
+A persona may name a segment only when the segment really shows every trait the persona
+claims: each trait's feature is in the model (a persona whose defining trait was dropped,
+e.g. "visit often" without visit data, is never chosen) and lies at least
+``TRAIT_MIN_Z`` in the persona's direction. Lapsed behaviour wins over weaker traits: a
+segment whose recency is ``LAPSED_Z`` or more above average takes only a persona that
+claims long recency, else a descriptive name that starts with the lapsed word.
 Segments and personas are paired one-to-one by Hungarian assignment maximising the total
-score, using only pairs scoring at least ``MATCH_THRESHOLD``; the rest get a descriptive
-name from their two strongest traits.
+score, using only eligible pairs scoring at least ``MATCH_THRESHOLD``; the rest get a
+descriptive name from their two strongest traits (model features only).
 """
 
 from __future__ import annotations
@@ -23,6 +30,13 @@ from segments.model.errors import SegmentationInputError
 
 #: Minimum persona score (mean z in the persona's direction) to use a persona's name.
 MATCH_THRESHOLD = 0.25
+
+#: Each trait a persona claims must lie at least this far (sd) in the claimed direction.
+TRAIT_MIN_Z = 0.1
+
+#: A segment this far (sd) above the average recency is lapsed: lapsed wins the name.
+LAPSED_Z = 1.0
+LAPSED_TRAIT = "recency"
 
 #: Trait -> candidate features, first present wins; rule_<trait> persona columns; feature ->
 #: (word when high, word when low) for descriptive names. All from the feature registry
@@ -108,8 +122,9 @@ def persona_scores(
 ) -> pd.DataFrame:
     """Segment x persona score: mean over the persona's non-zero rules of rule * z.
 
-    Traits absent from the model count as 0; a persona none of whose traits is in the model
-    scores NaN (it cannot be matched). ``features``: the registry (default the seed file).
+    A persona with a trait absent from the model scores NaN: it cannot be matched (its
+    name and description would claim what the data does not show). ``features``: the
+    registry (default the seed file).
     """
     trait_map = TRAIT_FEATURES if features is None else registry.trait_features(features)
     traits = trait_values(centroid_z, trait_map)
@@ -121,8 +136,31 @@ def persona_scores(
     n_rules = (rules != 0).sum(axis=1).to_numpy("float64")
     n_present = (rules != 0).astype("float64").to_numpy() @ present.to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        scores = np.where((n_present > 0) & (n_rules > 0), evidence / n_rules, np.nan)
+        scores = np.where((n_present == n_rules) & (n_rules > 0), evidence / n_rules, np.nan)
     return pd.DataFrame(scores, index=centroid_z.index, columns=rules.index)
+
+
+def persona_eligibility(
+    centroid_z: pd.DataFrame, personas: pd.DataFrame, features: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Segment x persona: True when the segment shows every trait the persona claims (at
+    least ``TRAIT_MIN_Z`` in the claimed direction, feature in the model), and, for a lapsed
+    segment (recency z >= ``LAPSED_Z``), the persona claims long recency."""
+    trait_map = TRAIT_FEATURES if features is None else registry.trait_features(features)
+    traits = trait_values(centroid_z, trait_map)
+    rules = personas.set_index("persona_id")[[f"rule_{trait}" for trait in trait_map]]
+    rules = rules.astype("float64").to_numpy()
+    z = traits.to_numpy("float64")  # NaN where the trait is not in the model
+    with np.errstate(invalid="ignore"):
+        shown = (rules[None, :, :] * z[:, None, :]) >= TRAIT_MIN_Z - 1e-9
+    claimed = rules[None, :, :] != 0
+    eligible = np.where(claimed, shown, True).all(axis=2)
+    if LAPSED_TRAIT in trait_map:
+        position = list(trait_map).index(LAPSED_TRAIT)
+        lapsed = np.nan_to_num(z[:, position], nan=-np.inf) >= LAPSED_Z
+        claims_lapsed = rules[:, position] > 0
+        eligible &= ~lapsed[:, None] | claims_lapsed[None, :]
+    return pd.DataFrame(eligible, index=centroid_z.index, columns=personas["persona_id"])
 
 
 def _format_z(value: float) -> str:
@@ -133,11 +171,19 @@ def describe_traits(
     z: pd.Series, n_traits: int = 2, words: dict[str, tuple[str, str]] | None = None
 ) -> tuple[str, str]:
     """(name, description) from the strongest traits of one segment, e.g. 'High-spend
-    frequent buyers'. Ties in strength go to the feature listed first. ``words``: feature ->
-    (high, low) words (default: the registry's)."""
+    frequent buyers'. A lapsed recency (z >= ``LAPSED_Z``) always comes first; ties in
+    strength go to the feature listed first. ``words``: feature -> (high, low) words
+    (default: the registry's)."""
     words_of = TRAIT_WORDS if words is None else words
     strength = z.abs().to_numpy()
-    order = sorted(range(len(z)), key=lambda i: (-round(strength[i], 9), i))[:n_traits]
+    lapsed = [
+        i
+        for i, feature in enumerate(z.index)
+        if feature in TRAIT_FEATURES.get(LAPSED_TRAIT, []) and float(z.iloc[i]) >= LAPSED_Z
+    ]
+    order = sorted(range(len(z)), key=lambda i: (i not in lapsed, -round(strength[i], 9), i))[
+        :n_traits
+    ]
     picked, phrases = [], []
     for i in order:
         feature, value = z.index[i], float(z.iloc[i])
@@ -185,11 +231,13 @@ def name_segments(
     if personas is not None and len(personas) > 0:
         personas = validate_personas(personas, features)
         scores = persona_scores(centroid_z, personas, features)
+        shows_traits = persona_eligibility(centroid_z, personas, features).to_numpy()
     else:
         personas = pd.DataFrame(columns=PERSONA_COLUMNS)
         scores = pd.DataFrame(index=centroid_z.index, dtype="float64")
+        shows_traits = np.zeros((k, 0), dtype=bool)
     values = np.round(scores.to_numpy("float64"), 9)
-    eligible = np.nan_to_num(values, nan=-np.inf) >= threshold
+    eligible = (np.nan_to_num(values, nan=-np.inf) >= threshold) & shows_traits
     # Columns: personas (allowed pairs only), then one "no persona" option per segment.
     # Priority breaks exact ties: earlier personas get a slightly higher gain.
     tie_break = 1e-7 * np.arange(values.shape[1])[None, :]
@@ -227,6 +275,20 @@ def name_segments(
             }
         )
     named = pd.DataFrame(records, columns=NAMING_COLUMNS)
+    # Two descriptive names alike: tell them apart by their third strongest trait.
+    unnamed = named["persona_id"].isna()
+    repeated = unnamed & named["segment_name"].duplicated(keep=False)
+    for position in np.flatnonzero(repeated.to_numpy()):
+        name, description = describe_traits(centroid_z.iloc[position], n_traits=3, words=words)
+        named.loc[position, ["segment_name", "description"]] = [name, description]
+    # Still two alike: the more extreme of the pair (larger mean |z|) is "Very ...".
+    still = unnamed & named["segment_name"].duplicated(keep=False)
+    for _, pair in named[still].groupby("segment_name", sort=True):
+        if len(pair) == 2:
+            strength = centroid_z.abs().mean(axis=1).to_numpy()[pair.index.to_numpy()]
+            top = int(pair.index[int(np.argmax(strength))])
+            name = str(named.loc[top, "segment_name"])
+            named.loc[top, "segment_name"] = f"Very {name[:1].lower()}{name[1:]}"
     named["segment_name"] = _unique_names(named["segment_name"].tolist())
     return named.astype(
         {

@@ -239,3 +239,55 @@ def apply_transform(df: pd.DataFrame, params: pd.DataFrame) -> np.ndarray:
     matrix = np.column_stack(columns) if columns else np.empty((len(df), 0))
     _check_finite(matrix, df, features, "after the transform")
     return matrix
+
+
+FEATURE_STATUS_COLUMNS = {
+    "feature_name": "string",
+    "reason": "string",
+    "requested_position": "int64",
+    "is_used": "bool",
+}
+
+
+def feature_status(df: pd.DataFrame, requested: Sequence[str]) -> pd.DataFrame:
+    """One row per requested feature: used for clustering, or dropped and why.
+
+    The same decision as ``select_features`` (absent, all null, constant); reasons are
+    null for used features. Empty input (as in ``dbt build --empty``) gives every requested
+    feature as unused, reason "no active customers".
+    """
+    names = [name for name in dict.fromkeys(requested) if name != CUSTOMER_ID]
+    if len(df) == 0:
+        kept, dropped = [], dict.fromkeys(names, "no active customers")
+    else:
+        try:
+            kept, dropped = select_features(df, names)
+        except SegmentationInputError:
+            kept, dropped = _classify(df, names)
+    frame = pd.DataFrame(
+        {
+            "feature_name": names,
+            "reason": [dropped.get(name) for name in names],
+            "requested_position": range(len(names)),
+            "is_used": [name in kept for name in names],
+        }
+    )
+    return frame.astype(FEATURE_STATUS_COLUMNS)
+
+
+def _classify(df: pd.DataFrame, names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """select_features' decision without its 'fewer than two' error (the status table must
+    still say why, when the fit itself fails on it)."""
+    kept, dropped = [], {}
+    for name in names:
+        if name not in df.columns:
+            dropped[name] = "absent from the input"
+            continue
+        finite = pd.to_numeric(df[name], errors="coerce").dropna()
+        if finite.empty:
+            dropped[name] = "all values null"
+        elif finite.nunique() < 2:
+            dropped[name] = f"constant (every customer has {finite.iloc[0]:g})"
+        else:
+            kept.append(name)
+    return kept, dropped

@@ -30,6 +30,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "silhouette": "float64",
         "davies_bouldin": "float64",
         "calinski_harabasz": "float64",
+        "smallest_segment_share": "float64",
         "mean_rank": "float64",
         "is_elbow": "bool",
         "is_chosen": "bool",

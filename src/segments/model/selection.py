@@ -1,12 +1,24 @@
-"""Choosing the number of segments k: a metric sweep, the elbow, and a consensus rule.
+"""Choosing the number of segments k: a metric sweep, the elbow, and a two-case rule.
 
-Rule (documented in docs/method.md): among candidates k >= min_k, rank each k on
-silhouette (higher is better), Davies-Bouldin (lower), Calinski-Harabasz (higher) and
-distance from the inertia elbow (closer is better); the k with the best mean rank wins,
-ties going to the k closest to the elbow, then to the smaller k. ``min_k`` (default 3)
-avoids the classic trap of the silhouette peaking at k=2, which splits customers into
-"good" and "bad" only. The elbow is found on log(inertia): relative reductions, so that a
-very poor k=2 does not drag the knee towards small k.
+Rule (documented in docs/method.md). Candidates are k >= min_k whose smallest segment
+holds at least ``min_share`` of the customers (default 3%: a smaller group is too small
+for a campaign). Among them, rank each k on silhouette (higher is better), Davies-Bouldin
+(lower), Calinski-Harabasz (higher) and distance from the inertia elbow (closer is
+better); the best mean rank is the *consensus* k, ties going to the k closest to the elbow,
+then to the smaller k.
+
+* Natural groups: when every signal agrees on the consensus k (it is the best candidate on
+  all four, mean rank 1) or its silhouette is at least ``STRONG_STRUCTURE_SILHOUETTE``
+  (0.5, Kaufman & Rousseeuw's "strong structure"), the data really has that many groups
+  and the consensus k is chosen.
+* A continuum (the usual case for real shops: silhouettes of 0.25-0.4 at every k): the
+  segments are a partition, and a finer partition predicts what customers do next better
+  (measured by the backtest, docs/method.md) as long as every segment stays big enough to
+  act on. The largest candidate k is chosen.
+
+``min_k`` (default 3) avoids the classic trap of the silhouette peaking at k=2, which
+splits customers into "good" and "bad" only. The elbow is found on log(inertia): relative
+reductions, so that a very poor k=2 does not drag the knee towards small k.
 """
 
 from __future__ import annotations
@@ -26,7 +38,20 @@ from segments.model.fit import single_threaded
 
 logger = logging.getLogger(__name__)
 
-METRIC_COLUMNS = ["k", "inertia", "silhouette", "davies_bouldin", "calinski_harabasz"]
+METRIC_COLUMNS = [
+    "k",
+    "inertia",
+    "silhouette",
+    "davies_bouldin",
+    "calinski_harabasz",
+    "smallest_segment_share",
+]
+
+#: A consensus k with at least this silhouette is a natural grouping (Kaufman & Rousseeuw).
+STRONG_STRUCTURE_SILHOUETTE = 0.5
+
+#: Default minimum share of customers in the smallest segment for a k to be a candidate.
+MIN_SEGMENT_SHARE = 0.03
 
 
 def usable_k_values(k_values: Iterable[int], n_customers: int) -> list[int]:
@@ -71,7 +96,8 @@ def sweep_k(
     silhouette_sample_size: int = 10_000,
     sample_size: int | None = None,
 ) -> pd.DataFrame:
-    """Fit K-Means for each k and collect inertia, silhouette, Davies-Bouldin, Calinski-Harabasz.
+    """Fit K-Means for each k and collect inertia, silhouette, Davies-Bouldin, Calinski-Harabasz
+    and the share of customers in the smallest segment.
 
     With ``sample_size``, the sweep runs on a fixed random subset of at most that many rows
     (``sweep_rows``), so its cost is bounded however many customers there are; the chosen k is
@@ -98,6 +124,9 @@ def sweep_k(
                 ),
                 "davies_bouldin": _safe_metric(davies_bouldin_score, X, labels),
                 "calinski_harabasz": _safe_metric(calinski_harabasz_score, X, labels),
+                "smallest_segment_share": float(
+                    np.bincount(labels, minlength=k).min() / len(labels)
+                ),
             }
         )
     if not rows:
@@ -141,16 +170,43 @@ def find_elbow(metrics: pd.DataFrame) -> int:
     return _chord_elbow(k, inertia)
 
 
-def consensus_ranks(metrics: pd.DataFrame, min_k: int = 3) -> pd.Series:
+def candidate_mask(
+    metrics: pd.DataFrame, min_k: int = 3, min_share: float = MIN_SEGMENT_SHARE
+) -> pd.Series:
+    """k >= min_k whose smallest segment holds at least ``min_share`` of the customers.
+
+    Falls back to k >= min_k when no k has segments that big (the data has fewer groups
+    than min_k), and to every k when no k reaches min_k.
+    """
+    at_least_min_k = metrics["k"] >= min_k
+    if not at_least_min_k.any():
+        return pd.Series(True, index=metrics.index)
+    shares = metrics.get("smallest_segment_share")
+    if shares is None:
+        return at_least_min_k
+    big_enough = at_least_min_k & (shares.fillna(0.0) >= min_share - 1e-12)
+    if not big_enough.any():
+        logger.info(
+            "No k >= %d keeps every segment at %.0f%% of customers or more; "
+            "choosing among all k >= %d",
+            min_k,
+            100 * min_share,
+            min_k,
+        )
+        return at_least_min_k
+    return big_enough
+
+
+def consensus_ranks(
+    metrics: pd.DataFrame, min_k: int = 3, min_share: float = MIN_SEGMENT_SHARE
+) -> pd.Series:
     """Mean rank of each candidate k over the three metrics and the elbow (lower is better).
 
-    Candidates are k >= min_k (all k when none qualify). Non-candidates get NaN. A metric
-    that is NaN for a k ranks it last for that metric.
+    Candidates: see ``candidate_mask``. Non-candidates get NaN. A metric that is NaN for a
+    k ranks it last for that metric.
     """
     elbow = find_elbow(metrics)
-    candidates = metrics["k"] >= min_k
-    if not candidates.any():
-        candidates = pd.Series(True, index=metrics.index)
+    candidates = candidate_mask(metrics, min_k, min_share)
     pool = metrics.loc[candidates]
     ranks = pd.DataFrame(
         {
@@ -164,26 +220,58 @@ def consensus_ranks(metrics: pd.DataFrame, min_k: int = 3) -> pd.Series:
     return ranks.mean(axis=1).reindex(metrics.index)
 
 
-def choose_k(metrics: pd.DataFrame, forced_k: int | None = None, min_k: int = 3) -> int:
-    """The k to fit: ``forced_k`` when given, otherwise the best consensus rank.
-
-    Ties go to the k closest to the elbow, then to the smaller k. See the module docstring
-    for the rule. Validation of ``forced_k`` against the number of customers happens where
-    that number is known (``validate_k``).
-    """
-    if forced_k is not None:
-        return int(forced_k)
-    if metrics.empty:
-        raise SegmentationInputError("Cannot choose k from an empty metric sweep.")
+def consensus_k(metrics: pd.DataFrame, min_k: int = 3, min_share: float = MIN_SEGMENT_SHARE) -> int:
+    """The candidate k with the best mean rank; ties to the k closest to the elbow, then
+    to the smaller k."""
     table = pd.DataFrame(
         {
             "k": metrics["k"],
-            "rank": consensus_ranks(metrics, min_k),
+            "rank": consensus_ranks(metrics, min_k, min_share),
             "elbow_distance": (metrics["k"] - find_elbow(metrics)).abs(),
         }
     ).dropna()
     best = table.sort_values(["rank", "elbow_distance", "k"], kind="mergesort").iloc[0]
     return int(best["k"])
+
+
+def choose_k(
+    metrics: pd.DataFrame,
+    forced_k: int | None = None,
+    min_k: int = 3,
+    min_share: float = MIN_SEGMENT_SHARE,
+) -> int:
+    """The k to fit: ``forced_k`` when given, otherwise the rule of the module docstring.
+
+    The consensus k when the data shows natural groups, else the largest candidate k.
+    Validation of ``forced_k`` against the number of customers happens where that number
+    is known (``validate_k``).
+    """
+    if forced_k is not None:
+        return int(forced_k)
+    if metrics.empty:
+        raise SegmentationInputError("Cannot choose k from an empty metric sweep.")
+    consensus = consensus_k(metrics, min_k, min_share)
+    at_consensus = metrics["k"] == consensus
+    silhouette = float(metrics.loc[at_consensus, "silhouette"].iloc[0])
+    unanimous = float(consensus_ranks(metrics, min_k, min_share)[at_consensus].iloc[0]) == 1.0
+    if unanimous or (np.isfinite(silhouette) and silhouette >= STRONG_STRUCTURE_SILHOUETTE):
+        logger.info(
+            "k=%d: natural groups (silhouette %.2f, best on every signal: %s)",
+            consensus,
+            silhouette,
+            unanimous,
+        )
+        return consensus
+    largest = int(metrics.loc[candidate_mask(metrics, min_k, min_share), "k"].max())
+    logger.info(
+        "k=%d: no natural groups (silhouette %.2f at the consensus k=%d); the largest k "
+        "whose segments all hold %.0f%% of customers or more",
+        largest,
+        silhouette,
+        consensus,
+        100 * min_share,
+    )
+    return largest
 
 
 def validate_k(k: int, n_customers: int, var_name: str = "segment_k") -> int:
@@ -197,7 +285,9 @@ def validate_k(k: int, n_customers: int, var_name: str = "segment_k") -> int:
     return int(k)
 
 
-def mark_choice(metrics: pd.DataFrame, chosen_k: int, min_k: int = 3) -> pd.DataFrame:
+def mark_choice(
+    metrics: pd.DataFrame, chosen_k: int, min_k: int = 3, min_share: float = MIN_SEGMENT_SHARE
+) -> pd.DataFrame:
     """Return the sweep with ``mean_rank``, ``is_elbow`` and ``is_chosen`` (exactly one true).
 
     When ``chosen_k`` was forced outside the sweep, refit is needed first: this raises.
@@ -206,7 +296,7 @@ def mark_choice(metrics: pd.DataFrame, chosen_k: int, min_k: int = 3) -> pd.Data
         raise SegmentationInputError(f"k={chosen_k} is not in the metric sweep.")
     marked = metrics.sort_values("k", kind="mergesort").reset_index(drop=True)
     elbow = find_elbow(marked)
-    marked["mean_rank"] = consensus_ranks(marked, min_k).astype("float64")
+    marked["mean_rank"] = consensus_ranks(marked, min_k, min_share).astype("float64")
     marked["is_elbow"] = (marked["k"] == elbow).astype("bool")
     marked["is_chosen"] = (marked["k"] == chosen_k).astype("bool")
     return marked

@@ -110,7 +110,8 @@ class DuckDBWarehouse(Warehouse):
 
 
 class ParquetWarehouse(Warehouse):
-    """A folder of ``<table>.parquet`` files, e.g. ``output/segments/current/marts``."""
+    """A folder of ``<table>.parquet`` files, e.g. ``output/marts`` written by the build, or of
+    ``<table>/`` folders of Parquet part files, as Spark writes them."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
@@ -118,7 +119,13 @@ class ParquetWarehouse(Warehouse):
             raise FileNotFoundError(f"No Parquet folder at {self.directory}")
         self.description = f"Parquet marts in {self.directory}"
         self.label = f"{self.directory.name}/ (Parquet)"
+        # <mart>.parquet files (DuckDB build) or <mart>/ folders of part files (Spark build).
         self._files = {path.stem: path for path in sorted(self.directory.glob("*.parquet"))}
+        self._files.update(
+            (path.name, path)
+            for path in sorted(self.directory.iterdir())
+            if path.is_dir() and any(path.glob("*.parquet"))
+        )
         if not self._files:
             raise FileNotFoundError(f"No .parquet files in {self.directory}")
 
@@ -168,6 +175,9 @@ class ReportData:
     changes: pd.DataFrame | None = None
     #: The published build read: shop and build id (empty for an unpublished warehouse).
     build: dict[str, str] = field(default_factory=dict)
+    #: The backtest mart and the feature status ("did the segments hold up?").
+    backtest: pd.DataFrame | None = None
+    feature_status: pd.DataFrame | None = None
 
     @property
     def segment_ids(self) -> list[int]:
@@ -234,6 +244,8 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
         inactive=registry.inactive_segment(reserved),
         changes=warehouse.read_optional("customer_segment_changes"),
         build=_build(warehouse.read_optional("build_manifest")),
+        backtest=warehouse.read_optional("segment_backtest"),
+        feature_status=warehouse.read_optional("segment_feature_status"),
     )
 
 

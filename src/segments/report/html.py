@@ -11,6 +11,8 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from segments.report import charts, shaping
+from segments.report.backtest import SECTION as BACKTEST_SECTION
+from segments.report.backtest import render_backtest
 from segments.report.data import ReportData
 from segments.report.export import movement_table, partial_month
 from segments.report.palette import segment_colour
@@ -74,6 +76,7 @@ def render_report(data: ReportData, currency: str = "") -> str:
     if pivots:
         sections.append({"id": "summaries", "title": "Summaries"})
     sections.append({"id": "movement", "title": "Movement"})
+    sections.append(BACKTEST_SECTION)
     if "elbow" in chart_html:
         sections.append({"id": "diagnostics", "title": "Diagnostics"})
     kpis = data.kpis
@@ -97,6 +100,7 @@ def render_report(data: ReportData, currency: str = "") -> str:
         build=data.build,
         movement=movement,
         movement_date=movement[0]["date"] if movement else "",
+        backtest_html=render_backtest(data.backtest, data.feature_status, currency),
     )
 
 

@@ -211,6 +211,7 @@ TEMPLATE = """<!DOCTYPE html>
     warehouse, or nobody changed segment since the previous one.</p>
   {% endif %}
 </section>
+{{ backtest_html | safe }}
 
 {% if charts.elbow %}
 <section class="page" id="diagnostics">
