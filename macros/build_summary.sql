@@ -70,7 +70,7 @@
             {%- else -%}
                 {%- set why = 'chosen by the k rule of docs/method.md among k >= '
                     ~ var('segment_min_chosen_k') ~ ' whose every segment holds at least '
-                    ~ (100 * var('segment_min_segment_share')) | round(1) ~ '% of customers'
+                    ~ (100 * validated_var('segment_min_segment_share')) | round(1) ~ '% of customers'
                     ~ ' (consensus rank over silhouette, Davies-Bouldin,'
                     ~ ' Calinski-Harabasz and the elbow: ' ~ chosen[0][1] ~ ')' -%}
             {%- endif -%}

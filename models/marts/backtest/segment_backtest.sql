@@ -13,7 +13,7 @@
     and, for the build's own date, 'rfm_grid' (customer_rfm_cells) side by
     side. Customers: the active (segmented) customers of that date.
 #}
-{%- set horizon_days = var('backtest_horizon_days') %}
+{%- set horizon_days = validated_var('backtest_horizon_days') %}
 with
 
 order_lines as (
