@@ -134,7 +134,7 @@ def test_prod_target_uses_its_own_schemas(production, clone):
         }
     # dbt's rule <target.schema>_<custom schema>; the raw input views stay in var raw_schema.
     assert {"analytics", "analytics_staging", "analytics_intermediate"} <= schemas, schemas
-    assert {"analytics_segmentation", "analytics_reference", "analytics_snapshots"} <= schemas
+    assert {"analytics_segmentation", "analytics_scoring", "analytics_reference"} <= schemas
     assert not {"main", "staging", "intermediate"} & schemas
     assert (clone / "output" / "prod" / "current" / "serving.duckdb").exists()
 
