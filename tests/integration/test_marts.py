@@ -53,6 +53,7 @@ PUBLISHED_TABLES = (
     "segment_model_current",
     "segment_reserved",
     "segment_features",
+    "segment_feature_status",
 )
 
 
