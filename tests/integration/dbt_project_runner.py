@@ -100,10 +100,10 @@ def execute(database: Path, sql: str) -> None:
         connection.execute(sql)
 
 
-def run_dbt_subprocess(args: Sequence[str], database: Path, vars: dict | None = None) -> None:
-    """`dbt <args>` in a new process, with the same flags as run_dbt; fail with its log. For
-    databases that another process reads during the build, or that several commands build in
-    turn: in-process dbt-duckdb keeps the file open, which would lock a later process out."""
+def dbt_subprocess_command(
+    database: Path, args: Sequence[str], vars: dict | None = None
+) -> list[str]:
+    """The command line of `dbt <args>` in a new process, with the same flags as run_dbt."""
     command = [
         sys.executable,
         "-c",
@@ -119,9 +119,16 @@ def run_dbt_subprocess(args: Sequence[str], database: Path, vars: dict | None = 
         str(database.parent / f"target_{database.stem}"),
         "--log-path",
         str(database.parent / "logs"),
+        "--no-use-colors",
     ]
-    if vars:
-        command += ["--vars", json.dumps(vars)]
+    return command + (["--vars", json.dumps(vars)] if vars else [])
+
+
+def run_dbt_subprocess(args: Sequence[str], database: Path, vars: dict | None = None) -> None:
+    """`dbt <args>` in a new process, with the same flags as run_dbt; fail with its log. For
+    databases that another process reads during the build, or that several commands build in
+    turn: in-process dbt-duckdb keeps the file open, which would lock a later process out."""
+    command = dbt_subprocess_command(database, args, vars)
     build = subprocess.run(
         command,
         env={**os.environ, "DBT_DUCKDB_PATH": str(database), "DO_NOT_TRACK": "1"},

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from .dbt_project_runner import PROJECT_DIR
+from .dbt_project_runner import PROJECT_DIR, dbt_subprocess_command
 
 pytestmark = pytest.mark.integration
 
@@ -29,24 +29,7 @@ MID_MARTS = "OK created sql table model main.customer_segment_scores"
 
 
 def dbt_command(database: Path, args: list[str], vars: dict | None = None) -> list[str]:
-    command = [
-        sys.executable,
-        "-c",
-        "from dbt.cli.main import cli; cli()",
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--target",
-        "ci",
-        "--target-path",
-        str(database.parent / f"target_{database.stem}"),
-        "--log-path",
-        str(database.parent / "logs"),
-        "--no-use-colors",
-    ]
-    return command + (["--vars", json.dumps(vars)] if vars else [])
+    return dbt_subprocess_command(database, args, vars)
 
 
 def environment(database: Path) -> dict[str, str]:
