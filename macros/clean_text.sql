@@ -4,6 +4,8 @@
     marks), and the null markers of var('null_markers') (compared without
     case: '', NULL, nan, None, N/A, #N/A, - ...) turned into a real null,
     so a spreadsheet's "N/A" never becomes a customer called N/A.
+    This runs on every text field of every raw line, so each step has a
+    cheap engine-specific form (see bench/ and BENCHMARKS.md).
 #}
 {% macro clean_text(expression) -%}
     {%- set trimmed = trim_whitespace(expression) -%}
@@ -17,13 +19,36 @@
         {%- do markers.append('') -%}
     {%- endif -%}
     case
-        when lower({{ trimmed }}) in (
-            {%- for marker in markers -%}
-                {{ sql_literal(marker) }}{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        ) then null
+        when {{ is_null_marker('lower(' ~ trimmed ~ ')', markers) }} then null
         else {{ trimmed }}
     end
+{%- endmacro %}
+
+{#
+    Whether a (lower-case, trimmed) text is one of the null markers.
+    Standard SQL: an IN list. DuckDB rewrites an IN list of more than a few
+    constants into a join per column (about 5x slower on raw lines), so
+    there the markers are a constant list and list_contains.
+#}
+{% macro is_null_marker(expression, markers) -%}
+    {{ return(adapter.dispatch('is_null_marker', 'customer_segments')(
+        expression, markers)) }}
+{%- endmacro %}
+
+{% macro default__is_null_marker(expression, markers) -%}
+    {{ expression }} in (
+        {%- for marker in markers -%}
+            {{ sql_literal(marker) }}{{ ', ' if not loop.last }}
+        {%- endfor -%}
+    )
+{%- endmacro %}
+
+{% macro duckdb__is_null_marker(expression, markers) -%}
+    list_contains([
+        {%- for marker in markers -%}
+            {{ sql_literal(marker) }}{{ ', ' if not loop.last }}
+        {%- endfor -%}
+    ], {{ expression }})
 {%- endmacro %}
 
 {#
@@ -39,6 +64,21 @@
 
 {% macro default__trim_whitespace(expression, characters) -%}
     trim(both {{ sql_literal(characters) }} from {{ expression }})
+{%- endmacro %}
+
+{#- DuckDB's trim with a character set is slow (about 1 s per million
+    values); almost no value has white space at either end, so the trim
+    runs only on those that do (one anchored regular expression). -#}
+{% macro duckdb__trim_whitespace(expression, characters) -%}
+    {%- set char_class = '[' ~ characters ~ ']' -%}
+    case
+        when regexp_matches(
+            {{ expression }},
+            {{ sql_literal('^' ~ char_class ~ '|' ~ char_class ~ '$') }}
+        )
+            then trim(both {{ sql_literal(characters) }} from {{ expression }})
+        else {{ expression }}
+    end
 {%- endmacro %}
 
 {% macro spark__trim_whitespace(expression, characters) -%}

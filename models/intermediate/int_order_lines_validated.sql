@@ -257,11 +257,14 @@ final as (
         country,
         rejection_reason,
         non_product_kind,
-        ordered_at_text,
-        quantity_text,
-        unit_price_text,
-        discount_amount_text,
-        is_return_text,
+        {#- The raw text is kept where it explains a rejection; an accepted
+            line's typed values say it all (and nulls cost no storage). #}
+        {%- for name in ['ordered_at_text', 'quantity_text', 'unit_price_text',
+            'discount_amount_text', 'is_return_text'] %}
+        case
+            when rejection_reason is not null then {{ name }}
+        end as {{ name }},
+        {%- endfor %}
         quantity,
         unit_price,
         discount_amount,

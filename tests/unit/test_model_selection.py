@@ -5,6 +5,8 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
 
 from segments.model.errors import SegmentationInputError
 from segments.model.selection import (
@@ -12,6 +14,7 @@ from segments.model.selection import (
     choose_k,
     find_elbow,
     mark_choice,
+    silhouettes_by_k,
     sweep_k,
     sweep_rows,
     validate_k,
@@ -90,6 +93,22 @@ def test_silhouette_uses_a_bounded_sample():
     again = sweep_k(X, k_values=[3], n_init=2, silhouette_sample_size=200)
     assert small["silhouette"].item() == again["silhouette"].item()  # fixed sample: repeatable
     assert 0.5 < small["silhouette"].item() <= 1
+
+
+@pytest.mark.parametrize("sample_size", [None, 250])
+def test_silhouettes_by_k_equal_scikit_learns(sample_size):
+    """One pass of distances for every k gives scikit-learn's silhouette of each k (same
+    sample, same value), including a singleton cluster (silhouette 0 for its row)."""
+    X, _ = planted_blobs(700, *PLANTED[4], random_state=5, separation=4.0)
+    X = np.vstack([X, [[40.0] * X.shape[1]]])  # a far point that gets a cluster of its own
+    labels_by_k = {
+        k: KMeans(n_clusters=k, n_init=2, random_state=0).fit(X).labels_ for k in (2, 4, 7)
+    }
+    ours = silhouettes_by_k(X, labels_by_k, sample_size, random_state=11, chunk_rows=97)
+    for k, labels in labels_by_k.items():
+        theirs = silhouette_score(X, labels, sample_size=sample_size, random_state=11)
+        assert ours[k] == pytest.approx(theirs, rel=1e-12, abs=1e-12)
+    assert np.isnan(silhouettes_by_k(X, {1: np.zeros(len(X), dtype=int)})[1])
 
 
 def test_elbow_falls_back_when_kneed_finds_none():
