@@ -59,22 +59,14 @@
         ~ ' inactive: no purchase within inactive_after_days, kept as'
         ~ ' segment 0)') -%}
 
-    {#- The number of segments, and why. -#}
+    {#- The number of segments, and why (segment_k_selection's own words). -#}
     {%- set k_selection = build_summary_relation('segment_k_selection') -%}
     {%- if k_selection is not none -%}
-        {%- set chosen = run_query('select k, mean_rank from ' ~ k_selection
-            ~ ' where is_chosen').rows -%}
+        {%- set chosen = run_query('select k, selection_reason from '
+            ~ k_selection ~ ' where is_chosen').rows -%}
         {%- if chosen | length == 1 -%}
-            {%- if var('segment_k', none) -%}
-                {%- set why = 'forced by the var segment_k' -%}
-            {%- else -%}
-                {%- set why = 'chosen by the k rule of docs/method.md among k >= '
-                    ~ var('segment_min_chosen_k') ~ ' whose every segment holds at least '
-                    ~ (100 * validated_var('segment_min_segment_share')) | round(1) ~ '% of customers'
-                    ~ ' (consensus rank over silhouette, Davies-Bouldin,'
-                    ~ ' Calinski-Harabasz and the elbow: ' ~ chosen[0][1] ~ ')' -%}
-            {%- endif -%}
-            {%- do lines.append('  Segments: k = ' ~ chosen[0][0] ~ ', ' ~ why) -%}
+            {%- do lines.append('  Segments: k = ' ~ chosen[0][0] ~ ', '
+                ~ chosen[0][1] ~ ' (docs/method.md, section 2)') -%}
         {%- endif -%}
     {%- endif -%}
 

@@ -47,6 +47,20 @@ def test_chosen_k_is_the_number_of_planted_personas(sample_db):
     assert chosen == [(5,)]
     swept = [k for (k,) in query(sample_db, "select k from segmentation.segment_k_selection")]
     assert sorted(swept) == list(range(2, 9))
+    # Checked on the final fit: its smallest segment (as scored) holds 3% or more, and the
+    # reason names the case of the rule (docs/method.md, section 2).
+    [(fitted, reason)] = query(
+        sample_db,
+        "select fitted_smallest_segment_share, selection_reason"
+        " from segmentation.segment_k_selection where is_chosen",
+    )
+    scored = scalar(
+        sample_db,
+        "select min(customers) / sum(customers) from (select segment_id,"
+        " count(*) as customers from customer_segment_scores group by segment_id)",
+    )
+    assert fitted >= 0.03 and abs(fitted - scored) < 1e-9
+    assert reason.startswith("natural groups (silhouette ")
 
 
 def test_segments_recover_the_personas(sample_db):

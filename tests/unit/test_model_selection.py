@@ -12,8 +12,10 @@ from segments.model.errors import SegmentationInputError
 from segments.model.selection import (
     METRIC_COLUMNS,
     choose_k,
+    choose_k_with_reason,
     find_elbow,
     mark_choice,
+    settle_k,
     silhouettes_by_k,
     sweep_k,
     sweep_rows,
@@ -189,3 +191,100 @@ def test_sweep_on_a_sub_sample_finds_the_planted_k(groups):
     # the metrics are those of the 400 rows sweep_rows picks
     again = sweep_k(X[sweep_rows(len(X), 400)], n_init=3)
     pd.testing.assert_frame_equal(sub, again)
+
+
+def shares_of(table: dict[int, float]):
+    """A stand-in for the final fit: the smallest segment share of each k, and the k asked."""
+    asked: list[int] = []
+
+    def fitted_share(k: int) -> float:
+        asked.append(k)
+        return table[k]
+
+    return fitted_share, asked
+
+
+def test_settle_k_steps_down_while_the_final_fit_leaves_a_small_segment():
+    metrics = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.059])
+    fitted_share, asked = shares_of({8: 0.0057, 7: 0.021, 6: 0.048, 5: 0.002})
+    k, shares, reason = settle_k(metrics, 8, "no natural groups", fitted_share)
+    # 8 leaves 0.57%, 7 leaves 2.1%, 6 holds 4.8%: the first k from the top that holds.
+    assert (k, asked) == (6, [8, 7, 6])
+    assert shares == {8: 0.0057, 7: 0.021, 6: 0.048}
+    assert reason == (
+        "no natural groups; the full fit left a segment below 3% (segment_min_segment_share)"
+        " at k=8, so k stepped down to 6 (smallest segment on the full fit: k=8 0.6%,"
+        " k=7 2.1%, k=6 4.8%)"
+    )
+
+
+def test_settle_k_keeps_a_k_whose_final_fit_holds():
+    metrics = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.048])
+    fitted_share, asked = shares_of({8: 0.048})
+    assert settle_k(metrics, 8, "why", fitted_share) == (8, {8: 0.048}, "why")
+    assert asked == [8]
+    # exactly at the threshold holds
+    fitted_share, _ = shares_of({8: 0.03})
+    assert settle_k(metrics, 8, "why", fitted_share)[0] == 8
+
+
+def test_settle_k_stops_at_the_lower_bound_and_says_so():
+    metrics = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.048])
+    fitted_share, asked = shares_of({5: 0.01, 4: 0.012, 3: 0.02, 2: 0.4})
+    k, _, reason = settle_k(metrics, 5, "why", fitted_share, min_k=3)
+    assert (k, asked) == (3, [5, 4, 3])  # never below segment_min_chosen_k
+    assert reason.endswith(
+        "; no k from 5 down to the lower bound 3 keeps every segment at 3%"
+        " (segment_min_segment_share) on the full fit (smallest segment: k=5 1%, k=4 1.2%,"
+        " k=3 2%): k=3, the lower bound"
+    )
+    # min_k below the sweep's first k: the lower bound is the first swept k
+    fitted_share, asked = shares_of({3: 0.01, 2: 0.01})
+    assert settle_k(metrics.iloc[1:], 3, "why", fitted_share, min_k=2)[0] == 3
+    assert asked == [3]
+
+
+def test_settle_k_never_changes_a_forced_k_but_says_when_it_is_too_small():
+    metrics = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.048])
+    fitted_share, asked = shares_of({8: 0.0057})
+    k, shares, reason = settle_k(
+        metrics, 8, "forced by the var segment_k", fitted_share, forced=True
+    )
+    assert (k, shares, asked) == (8, {8: 0.0057}, [8])
+    assert reason == (
+        "forced by the var segment_k; its smallest segment holds 0.6% of the customers,"
+        " below segment_min_segment_share (3%)"
+    )
+    # the threshold is the var's value
+    fitted_share, _ = shares_of({8: 0.0057, 7: 0.004, 6: 0.007})
+    assert settle_k(metrics, 8, "why", fitted_share, min_share=0.006)[0] == 6
+
+
+def test_choose_k_says_why():
+    metrics = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.048])
+    assert choose_k_with_reason(metrics) == (
+        8,
+        "no natural groups (silhouette 0.36 at the consensus k=4): the largest k >= 3 whose"
+        " every segment holds 3% of the customers in the sweep",
+    )
+    assert choose_k_with_reason(metrics, forced_k=5) == (5, "forced by the var segment_k")
+    none_big = online_retail_sweep([0.02, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])
+    assert choose_k_with_reason(none_big)[1].endswith(
+        "no k >= 3 keeps every segment at 3% in the sweep: the largest k"
+    )
+    metrics["silhouette"] = [0.40, 0.45, 0.50, 0.60, 0.50, 0.40, 0.38]
+    metrics["davies_bouldin"] = [1.2, 1.0, 0.9, 0.6, 0.8, 0.9, 1.0]
+    metrics["calinski_harabasz"] = [900.0, 1000.0, 1100.0, 1500.0, 1200.0, 1100.0, 1000.0]
+    assert choose_k_with_reason(metrics) == (
+        5,
+        "natural groups (silhouette 0.60 at the consensus k: 0.5 or more is strong structure)",
+    )
+
+
+def test_mark_choice_records_the_final_fits_and_the_reason_on_the_chosen_row():
+    metrics = online_retail_sweep([0.35, 0.17, 0.15, 0.08, 0.06, 0.05, 0.059])
+    marked = mark_choice(metrics, 6, fitted_shares={8: 0.0057, 7: 0.021, 6: 0.048}, reason="r")
+    fitted = dict(zip(marked["k"], marked["fitted_smallest_segment_share"], strict=True))
+    assert {k: v for k, v in fitted.items() if not np.isnan(v)} == {8: 0.0057, 7: 0.021, 6: 0.048}
+    assert marked.loc[marked["is_chosen"], "selection_reason"].tolist() == ["r"]
+    assert marked.loc[~marked["is_chosen"], "selection_reason"].isna().all()

@@ -29,7 +29,7 @@ from segments.model.prepare import (
 )
 from segments.model.run import SegmentationResult, run_segmentation
 from segments.model.schemas import SCHEMAS, empty_table
-from segments.model.selection import choose_k, find_elbow, mark_choice, sweep_k
+from segments.model.selection import choose_k, find_elbow, mark_choice, settle_k, sweep_k
 from segments.model.stable_ids import match_segments, restate_centroids
 from segments.model.validation import bootstrap_stability, pca_projection, ward_agreement
 
@@ -66,6 +66,7 @@ __all__ = [
     "restate_centroids",
     "run_segmentation",
     "select_features",
+    "settle_k",
     "sweep_k",
     "ward_agreement",
 ]

@@ -24,12 +24,18 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 
 from segments.model.config import SegmentationConfig
 from segments.model.errors import SegmentationInputError
-from segments.model.fit import fit_segments, membership_probabilities
+from segments.model.fit import FitResult, fit_segments, membership_probabilities
 from segments.model.inputs import FittedModel, builds, load_model
 from segments.model.naming import name_segments
 from segments.model.prepare import CUSTOMER_ID, apply_transform, fit_transform, select_features
 from segments.model.schemas import STRING, finish_table
-from segments.model.selection import choose_k, mark_choice, sweep_k, validate_k
+from segments.model.selection import (
+    choose_k_with_reason,
+    mark_choice,
+    settle_k,
+    sweep_k,
+    validate_k,
+)
 from segments.model.stable_ids import centroids_wide, match_segments, restate_centroids
 from segments.model.validation import (
     bootstrap_stability,
@@ -67,7 +73,9 @@ def build_transforms(
 def build_k_selection(
     features: pd.DataFrame, transforms: pd.DataFrame, config: SegmentationConfig | None = None
 ) -> pd.DataFrame:
-    """Table ``k_selection``: metrics of every k tried, the elbow and the chosen k."""
+    """Table ``k_selection``: metrics of every k tried, the elbow and the chosen k, checked
+    on the final fit (``selection.settle_k``): the smallest segment share of every k fitted
+    on the whole training sample, and the reason for the choice."""
     X = apply_transform(features, transforms)
     if config.forced_k is not None:
         validate_k(config.forced_k, len(features), "segment_k")
@@ -84,10 +92,42 @@ def build_k_selection(
         silhouette_sample_size=config.silhouette_sample_size,
         sample_size=config.sweep_sample_size,
     )
-    chosen = choose_k(metrics, config.forced_k, config.min_chosen_k, config.min_segment_share)
-    table = mark_choice(metrics, chosen, config.min_chosen_k, config.min_segment_share)
+    chosen, reason = choose_k_with_reason(
+        metrics, config.forced_k, config.min_chosen_k, config.min_segment_share
+    )
+    # The sweep's quick fits can miss a handful of extreme customers that the final fit
+    # isolates: check the chosen k on the final fit (cold start, as build_centroids fits it
+    # without a previous model) and step down while a segment is too small.
+    chosen, fitted_shares, reason = settle_k(
+        metrics,
+        chosen,
+        reason,
+        lambda k: smallest_share(cold_fit(X, k, config)),
+        forced=config.forced_k is not None,
+        min_k=config.min_chosen_k,
+        min_share=config.min_segment_share,
+    )
+    table = mark_choice(
+        metrics,
+        chosen,
+        config.min_chosen_k,
+        config.min_segment_share,
+        fitted_shares=fitted_shares,
+        reason=reason,
+    )
     table.insert(0, "model_version", single_version(transforms, "The transforms table"))
     return finish_table(table, "k_selection")
+
+
+def cold_fit(X: np.ndarray, k: int, config: SegmentationConfig) -> FitResult:
+    """The final fit of k segments without a previous model: every training customer,
+    ``segment_n_init`` restarts, the fixed seed."""
+    return fit_segments(X, k, config.algorithm, config.random_state, config.n_init)
+
+
+def smallest_share(fit: FitResult) -> float:
+    """Share of the training customers in the fit's smallest segment."""
+    return float(np.bincount(fit.labels, minlength=fit.k).min() / len(fit.labels))
 
 
 def chosen_k(k_selection: pd.DataFrame) -> int:
@@ -140,6 +180,14 @@ def build_centroids(
             init = wide[names].to_numpy("float64")
             logger.info("Warm start from the previous model's %d centroids", k)
     fit = fit_segments(X, k, config.algorithm, config.random_state, config.n_init, init)
+    if init is not None and _warm_fit_too_small(fit, k_selection, config):
+        logger.info(
+            "The warm-started fit leaves a segment of %.1f%% of the customers (below %.1f%%): "
+            "fitting from scratch, as segment_k_selection checked it",
+            100 * smallest_share(fit),
+            100 * config.min_segment_share,
+        )
+        fit = cold_fit(X, k, config)
     ids = match_segments(pd.DataFrame(fit.centroids, columns=names), previous)
     table = pd.DataFrame(
         {
@@ -152,6 +200,21 @@ def build_centroids(
     )
     table.insert(0, "model_version", single_version(transforms, "The transforms table"))
     return finish_table(table, "centroids")
+
+
+def _warm_fit_too_small(
+    fit: FitResult, k_selection: pd.DataFrame, config: SegmentationConfig
+) -> bool:
+    """True when a warm-started fit has a segment below segment_min_segment_share while the
+    cold fit that segment_k_selection checked for this k does not."""
+    if config.forced_k is not None or smallest_share(fit) >= config.min_segment_share - 1e-12:
+        return False
+    if "fitted_smallest_segment_share" not in k_selection.columns:
+        return False
+    checked = k_selection.loc[
+        k_selection["is_chosen"].astype(bool), "fitted_smallest_segment_share"
+    ].astype("float64")
+    return bool(checked.notna().all() and (checked >= config.min_segment_share - 1e-12).all())
 
 
 def _profile_z(model: FittedModel) -> pd.DataFrame:

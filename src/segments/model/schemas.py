@@ -34,6 +34,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "mean_rank": "float64",
         "is_elbow": "bool",
         "is_chosen": "bool",
+        "fitted_smallest_segment_share": "float64",
+        "selection_reason": STRING,
     },
     "transforms": {
         "model_version": STRING,

@@ -16,6 +16,11 @@ then to the smaller k.
   (measured by the backtest, docs/method.md) as long as every segment stays big enough to
   act on. The largest candidate k is chosen.
 
+The sweep's fits are quick (a sub-sample, few restarts), so the chosen k is then checked on
+the final fit, on every training customer: while that fit leaves a segment below
+``min_share``, k steps down by one and is refitted, down to the smallest k >= min_k
+(``settle_k``). A forced k is never changed.
+
 ``min_k`` (default 3) avoids the classic trap of the silhouette peaking at k=2, which
 splits customers into "good" and "bad" only. The elbow is found on log(inertia): relative
 reductions, so that a very poor k=2 does not drag the knee towards small k.
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -292,20 +297,17 @@ def consensus_k(metrics: pd.DataFrame, min_k: int = 3, min_share: float = MIN_SE
     return int(best["k"])
 
 
-def choose_k(
+def choose_k_with_reason(
     metrics: pd.DataFrame,
     forced_k: int | None = None,
     min_k: int = 3,
     min_share: float = MIN_SEGMENT_SHARE,
-) -> int:
-    """The k to fit: ``forced_k`` when given, otherwise the rule of the module docstring.
-
-    The consensus k when the data shows natural groups, else the largest candidate k.
-    Validation of ``forced_k`` against the number of customers happens where that number
-    is known (``validate_k``).
-    """
+) -> tuple[int, str]:
+    """The k to fit from the sweep, and why in words: ``forced_k`` when given, otherwise the
+    rule of the module docstring (the consensus k when the data shows natural groups, else
+    the largest candidate k). ``settle_k`` then checks it on the full fit."""
     if forced_k is not None:
-        return int(forced_k)
+        return int(forced_k), "forced by the var segment_k"
     if metrics.empty:
         raise SegmentationInputError("Cannot choose k from an empty metric sweep.")
     consensus = consensus_k(metrics, min_k, min_share)
@@ -319,8 +321,19 @@ def choose_k(
             silhouette,
             unanimous,
         )
-        return consensus
-    largest = int(metrics.loc[candidate_mask(metrics, min_k, min_share), "k"].max())
+        if unanimous:
+            return consensus, (
+                f"natural groups (silhouette {silhouette:.2f}; silhouette, Davies-Bouldin, "
+                "Calinski-Harabasz and the elbow all best at this k)"
+            )
+        return consensus, (
+            f"natural groups (silhouette {silhouette:.2f} at the consensus k: 0.5 or more is "
+            "strong structure)"
+        )
+    candidates = metrics.loc[candidate_mask(metrics, min_k, min_share)]
+    largest = int(candidates["k"].max())
+    shares = candidates["smallest_segment_share"] if "smallest_segment_share" in metrics else None
+    big_enough = shares is None or bool((shares.fillna(0.0) >= min_share - 1e-12).all())
     logger.info(
         "k=%d: no natural groups (silhouette %.2f at the consensus k=%d); the largest k "
         "whose segments all hold %.0f%% of customers or more",
@@ -329,7 +342,96 @@ def choose_k(
         consensus,
         100 * min_share,
     )
-    return largest
+    which = (
+        f"the largest k >= {min_k} whose every segment holds {_percent(min_share)} of the "
+        "customers in the sweep"
+        if big_enough
+        else f"no k >= {min_k} keeps every segment at {_percent(min_share)} in the sweep: "
+        "the largest k"
+    )
+    return largest, (
+        f"no natural groups (silhouette {silhouette:.2f} at the consensus k={consensus}): " + which
+    )
+
+
+def choose_k(
+    metrics: pd.DataFrame,
+    forced_k: int | None = None,
+    min_k: int = 3,
+    min_share: float = MIN_SEGMENT_SHARE,
+) -> int:
+    """The k to fit from the sweep (``choose_k_with_reason`` without the words)."""
+    return choose_k_with_reason(metrics, forced_k, min_k, min_share)[0]
+
+
+def _percent(share: float) -> str:
+    """A share in words: 0.03 -> '3%', 0.0057 -> '0.6%'."""
+    return f"{100 * share:.1f}".removesuffix(".0") + "%"
+
+
+def lowest_k(metrics: pd.DataFrame, min_k: int = 3) -> int:
+    """The smallest k the automatic rule may end with: the smallest swept k >= min_k (the
+    smallest swept k when none reaches min_k)."""
+    swept = metrics["k"].astype(int)
+    eligible = swept[swept >= min_k]
+    return int(eligible.min() if not eligible.empty else swept.min())
+
+
+def settle_k(
+    metrics: pd.DataFrame,
+    chosen: int,
+    reason: str,
+    fitted_share: Callable[[int], float],
+    forced: bool = False,
+    min_k: int = 3,
+    min_share: float = MIN_SEGMENT_SHARE,
+) -> tuple[int, dict[int, float], str]:
+    """Check the chosen k on the fit that will be used, and step k down until it holds.
+
+    The sweep's ``smallest_segment_share`` comes from quick fits (a sub-sample, fewer
+    restarts); the final fit on every training customer with more restarts can still
+    isolate a handful of extreme customers (Online Retail as of 2011-08-01: 0.6% at k=8).
+    ``fitted_share(k)`` is the smallest segment share of that final fit. While it is below
+    ``min_share``, k steps down by one and is refitted, down to ``lowest_k``; a forced k is
+    never changed. Returns the k, the fitted share of every k fitted, and the reason.
+    """
+    k = int(chosen)
+    shares = {k: float(fitted_share(k))}
+    if forced:
+        if shares[k] < min_share - 1e-12:
+            reason += (
+                f"; its smallest segment holds {_percent(shares[k])} of the customers, "
+                f"below segment_min_segment_share ({_percent(min_share)})"
+            )
+        return k, shares, reason
+    floor = min(lowest_k(metrics, min_k), k)
+    while shares[k] < min_share - 1e-12 and k > floor:
+        logger.info(
+            "k=%d: the final fit leaves a segment of %s of the customers (below %s); trying k=%d",
+            k,
+            _percent(shares[k]),
+            _percent(min_share),
+            k - 1,
+        )
+        k -= 1
+        shares[k] = float(fitted_share(k))
+    if k == chosen:
+        return k, shares, reason
+    tried = ", ".join(f"k={j} {_percent(shares[j])}" for j in sorted(shares, reverse=True))
+    if shares[k] >= min_share - 1e-12:
+        reason += (
+            f"; the full fit left a segment below {_percent(min_share)} "
+            f"(segment_min_segment_share) at k={chosen}, so k stepped down to {k} "
+            f"(smallest segment on the full fit: {tried})"
+        )
+    else:
+        reason += (
+            f"; no k from {chosen} down to the lower bound {k} keeps every segment at "
+            f"{_percent(min_share)} (segment_min_segment_share) on the full fit "
+            f"(smallest segment: {tried}): k={k}, the lower bound"
+        )
+    logger.info("k=%d: %s", k, reason)
+    return k, shares, reason
 
 
 def validate_k(k: int, n_customers: int, var_name: str = "segment_k") -> int:
@@ -344,9 +446,16 @@ def validate_k(k: int, n_customers: int, var_name: str = "segment_k") -> int:
 
 
 def mark_choice(
-    metrics: pd.DataFrame, chosen_k: int, min_k: int = 3, min_share: float = MIN_SEGMENT_SHARE
+    metrics: pd.DataFrame,
+    chosen_k: int,
+    min_k: int = 3,
+    min_share: float = MIN_SEGMENT_SHARE,
+    fitted_shares: Mapping[int, float] | None = None,
+    reason: str | None = None,
 ) -> pd.DataFrame:
-    """Return the sweep with ``mean_rank``, ``is_elbow`` and ``is_chosen`` (exactly one true).
+    """Return the sweep with ``mean_rank``, ``is_elbow``, ``is_chosen`` (exactly one true),
+    ``fitted_smallest_segment_share`` (the final fit's, for the k that ``settle_k`` fitted;
+    null for the others) and ``selection_reason`` (on the chosen row only).
 
     When ``chosen_k`` was forced outside the sweep, refit is needed first: this raises.
     """
@@ -357,4 +466,10 @@ def mark_choice(
     marked["mean_rank"] = consensus_ranks(marked, min_k, min_share).astype("float64")
     marked["is_elbow"] = (marked["k"] == elbow).astype("bool")
     marked["is_chosen"] = (marked["k"] == chosen_k).astype("bool")
+    marked["fitted_smallest_segment_share"] = (
+        marked["k"].map(dict(fitted_shares or {})).astype("float64")
+    )
+    marked["selection_reason"] = pd.Series(
+        [reason if chosen else None for chosen in marked["is_chosen"]], dtype="string"
+    )
     return marked
