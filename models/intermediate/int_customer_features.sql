@@ -5,7 +5,10 @@
     orders, currency, shares); a feature the inputs cannot support (no
     categories, discounts or visits) is null, never a zero that lies.
     Customers with no purchase in the last inactive_after_days are flagged
-    inactive with a reason: kept here, left out of clustering.
+    inactive with a reason: kept here, left out of clustering. Frequent
+    returners (return_rate of at least frequent_returner_min_return_rate over
+    at least frequent_returner_min_orders purchase orders) are flagged, not
+    clustered apart.
 #}
 with
 
@@ -315,7 +318,14 @@ final as (
             when recency_days > inactive_after_days
                 then 'no_purchase_within_inactive_after_days'
         end as inactive_reason,
-        order_count > 0 and recency_days <= inactive_after_days as is_active
+        order_count > 0 and recency_days <= inactive_after_days as is_active,
+        coalesce(
+            return_rate
+            >= {{ validated_var('frequent_returner_min_return_rate') }}
+            and order_count
+            >= {{ validated_var('frequent_returner_min_orders') }},
+            false
+        ) as is_frequent_returner
     from features
 
 )

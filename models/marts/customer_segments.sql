@@ -5,9 +5,12 @@
     changes. segment_since comes from customer_segment_changes (the latest
     change into the current segment); updated_at, the sync cursor, from the
     membership history (one row per customer and build date): the
-    as_of_date of the build in which segment_id, segment_name, is_active or
-    inactive_reason last changed. model_version is the model of that
-    build, so it never moves without updated_at.
+    as_of_date of the build in which segment_id, segment_name, is_active,
+    inactive_reason or is_frequent_returner last changed. model_version is
+    the model of that build, so it never moves without updated_at. History
+    rows recorded before is_frequent_returner existed hold null there: the
+    first build that records it counts as a change for every customer, so
+    a CRM sync picks the new column up.
     Without a history row that matches the current state (a build for an
     as_of_date earlier than the latest in the history), both fall back to
     this build's as_of_date.
@@ -41,6 +44,7 @@ history_with_previous as (
         segment_name,
         inactive_reason,
         is_active,
+        is_frequent_returner,
         as_of_date,
         row_number() over (
             partition by customer_id order by as_of_date
@@ -56,7 +60,16 @@ history_with_previous as (
         ) as previous_is_active,
         lag(coalesce(inactive_reason, '')) over (
             partition by customer_id order by as_of_date
-        ) as previous_inactive_reason
+        ) as previous_inactive_reason,
+        {# -1: recorded before the flag existed. #}
+        coalesce(
+            cast(is_frequent_returner as {{ dbt.type_int() }}), -1
+        ) as frequent_returner_code,
+        lag(
+            coalesce(cast(is_frequent_returner as {{ dbt.type_int() }}), -1)
+        ) over (
+            partition by customer_id order by as_of_date
+        ) as previous_frequent_returner_code
     from membership_history
 
 ),
@@ -70,6 +83,7 @@ sync_versions as (
         segment_name,
         inactive_reason,
         is_active,
+        is_frequent_returner,
         as_of_date,
         row_number() over (
             partition by customer_id order by as_of_date desc
@@ -81,6 +95,7 @@ sync_versions as (
         or previous_segment_name <> segment_name
         or previous_is_active <> is_active
         or previous_inactive_reason <> coalesce(inactive_reason, '')
+        or previous_frequent_returner_code <> frequent_returner_code
 
 ),
 
@@ -93,6 +108,7 @@ current_sync_rows as (
         segment_name,
         inactive_reason,
         is_active,
+        is_frequent_returner,
         cast(as_of_date as {{ dbt.type_timestamp() }}) as synced_at
     from sync_versions
     where version_rank = 1
@@ -123,6 +139,7 @@ final as (
         segment_membership.segment_name,
         segment_membership.inactive_reason,
         segment_membership.is_active,
+        segment_membership.is_frequent_returner,
         cast(
             coalesce(latest_changes.changed_at, segment_membership.observed_at)
             as date
@@ -148,6 +165,8 @@ final as (
             and segment_membership.is_active = current_sync_rows.is_active
             and coalesce(segment_membership.inactive_reason, '')
             = coalesce(current_sync_rows.inactive_reason, '')
+            and segment_membership.is_frequent_returner
+            = current_sync_rows.is_frequent_returner
 
 )
 

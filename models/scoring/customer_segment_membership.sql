@@ -59,6 +59,7 @@ final as (
         end as segment_name,
         customer_features.inactive_reason,
         customer_features.is_active,
+        customer_features.is_frequent_returner,
         customer_features.as_of_date,
         cast(customer_features.as_of_date as {{ dbt.type_timestamp() }})
             as observed_at

@@ -8,13 +8,16 @@
     Iceberg on Spark); customer_segment_changes and customer_segments derive
     validity intervals from it in SQL. full_refresh=false: the history
     survives `dbt build --full-refresh`; to start over, drop the table.
+    on_schema_change='append_new_columns': a column added here later
+    (is_frequent_returner was) is added to an existing history, null in the
+    rows recorded before it.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy=history_incremental_strategy(),
     unique_key='as_of_date',
     partition_by=['as_of_date'],
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     full_refresh=false,
 ) }}
 
@@ -39,6 +42,7 @@ final as (
         segment_name,
         inactive_reason,
         is_active,
+        is_frequent_returner,
         as_of_date
     from customer_segment_membership
 

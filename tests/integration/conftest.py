@@ -85,6 +85,9 @@ def two_builds(tmp_path_factory: pytest.TempPathFactory) -> dict:
     first = {
         "segments": dict(query(database, "select customer_id, segment_id from customer_segments")),
         "names": dict(query(database, "select customer_id, segment_name from customer_segments")),
+        "returners": dict(
+            query(database, "select customer_id, is_frequent_returner from customer_segments")
+        ),
         "scores": dict(
             query(database, "select customer_id, segment_id from customer_segment_scores")
         ),

@@ -105,3 +105,25 @@ def test_no_segment_claims_a_trait_whose_feature_was_dropped(online_retail_backt
             for words in (spec.high_word, spec.low_word, spec.high_phrase, spec.low_phrase):
                 assert str(words).lower() not in text, (row.segment_name, words)
         assert "visit" not in text and "discount" not in text and "categor" not in text
+
+
+@pytest.mark.real_data
+def test_frequent_returners_are_flagged_not_segmented(online_retail_backtest_db):
+    """As of 2011-09-01, 23 active customers returned at least half of what they bought; 10
+    of them over a single order: the flag (defaults 0.5 and 2 orders) marks the other 13
+    (docs/method.md), in customer_features and in the CRM table alike."""
+    database = online_retail_backtest_db
+    flags = frame(
+        database,
+        "select features.customer_id, features.return_rate, features.order_count,"
+        " features.is_active, features.is_frequent_returner,"
+        " segments.is_frequent_returner as crm_flag"
+        " from customer_features as features"
+        " inner join customer_segments as segments using (customer_id)",
+    )
+    rule = (flags["return_rate"].fillna(0) >= 0.5) & (flags["order_count"] >= 2)
+    assert (flags["is_frequent_returner"] == rule).all()
+    assert (flags["crm_flag"] == flags["is_frequent_returner"]).all()
+    active = flags[flags["is_active"]]
+    assert (active["return_rate"] >= 0.5).sum() == 23
+    assert int(active["is_frequent_returner"].sum()) == 13

@@ -77,6 +77,12 @@ def test_every_project_var_has_a_rule():
         ("raw_schema", "raw; drop schema main", "Invalid var raw_schema"),
         ("segment_random_state", "42'); drop table x; --", "Invalid var segment_random_state"),
         ("top_category_count", -1, "expected an integer >= 0 and <= 50"),
+        (
+            "frequent_returner_min_return_rate",
+            1.5,
+            "Invalid var frequent_returner_min_return_rate: got 1.5, expected a number >= 0.01"
+            " and <= 1",
+        ),
     ],
 )
 def test_bad_var_is_refused_before_any_sql(tmp_path, capfd, var_name, value, expected):

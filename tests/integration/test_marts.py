@@ -252,12 +252,15 @@ def test_first_assignments_and_cursor(two_builds):
     assert len(first_rows) == customers  # one first assignment per customer
     assert {first_rows[c] for c in first["segments"]} == {EARLIER_AS_OF}
     # The cursor moves for a row whose synced columns changed, and only for those.
-    for customer_id, segment_id, name, updated_at in query(
-        database, "select customer_id, segment_id, segment_name, updated_at from customer_segments"
+    for customer_id, segment_id, name, returner, updated_at in query(
+        database,
+        "select customer_id, segment_id, segment_name, is_frequent_returner, updated_at"
+        " from customer_segments",
     ):
         unchanged = (
             first["segments"].get(customer_id) == segment_id
             and first["names"].get(customer_id) == name
+            and first["returners"].get(customer_id) == returner
         )
         assert (updated_at.date() == EARLIER_AS_OF) == unchanged, customer_id
 

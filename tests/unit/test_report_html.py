@@ -12,6 +12,7 @@ from segments.report.html import (
     pca_note,
     profile_averages,
     render_report,
+    segment_cards,
     summary_sentence,
 )
 
@@ -128,3 +129,26 @@ def test_profile_averages_in_words():
     profile = {"order_count_mean": 2.0, "net_revenue_mean": 65.7, "return_rate_mean": None}
     assert profile_averages(profile, "\u00a3") == "2.0 orders to date; \u00a366 net revenue"
     assert profile_averages({}) is None
+
+
+def test_frequent_returners_are_counted_on_their_segment_card(report_data):
+    customers = report_data.customers.copy()
+    # Segment 1 holds C01-C04 (Premium Loyalists, test_report_data): flag one of them.
+    assert sorted(customers.loc[customers["segment_id"] == 1, "customer_id"]) == [
+        "C01",
+        "C02",
+        "C03",
+        "C04",
+    ]
+    customers["is_frequent_returner"] = customers["customer_id"] == "C03"
+    flagged = type(report_data)(**{**report_data.__dict__, "customers": customers})
+    cards = {card["segment_id"]: card for card in segment_cards(flagged)}
+    assert cards[1]["returners"] == (
+        "1 frequent returner (25% of the segment), flagged is_frequent_returner in "
+        "customer_segments: handle them with your returns rules rather than this segment's "
+        "campaign."
+    )
+    assert all(card["returners"] is None for key, card in cards.items() if key != 1)
+    assert '<span class="label">Returns:</span> 1 frequent returner (25%' in render_report(flagged)
+    # Without the flag (an older warehouse) the cards say nothing about returners.
+    assert all(card["returners"] is None for card in segment_cards(report_data))

@@ -66,6 +66,7 @@ CUSTOMER_COLUMNS = (
     "segment_name",
     "is_active",
     "inactive_reason",
+    "is_frequent_returner",
     "country",
     "top_category",
 )
@@ -93,6 +94,7 @@ HEADER_LABELS = {
     "month_start_date": "Month",
     "top_categories": "Top categories",
     "inactive_reason": "Inactive reason",
+    "is_frequent_returner": "Frequent returner",
     "segment_since": "In segment since",
     "updated_at": "Updated at",
     "purchased_amount": "Purchased amount",

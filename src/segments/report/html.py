@@ -208,6 +208,7 @@ def segment_cards(data: ReportData, currency: str = "") -> list[dict[str, object
                 "averages": None if has_zscores else profile_averages(row._asdict(), currency),
                 "top_categories": _text(getattr(row, "top_categories", None)),
                 "campaign": _text(getattr(row, "recommended_campaign", None)),
+                "returners": frequent_returners_in_words(data.customers, segment_id),
                 "stability": None
                 if inactive
                 else stability_in_words(
@@ -216,6 +217,23 @@ def segment_cards(data: ReportData, currency: str = "") -> list[dict[str, object
             }
         )
     return cards
+
+
+def frequent_returners_in_words(customers: pd.DataFrame, segment_id: int) -> str | None:
+    """How many of the segment's customers are flagged frequent returners (customer_segments'
+    is_frequent_returner), in words; None when none are, or the flag is not there."""
+    if "is_frequent_returner" not in customers.columns:
+        return None
+    members = customers[customers["segment_id"] == segment_id]
+    count = int(members["is_frequent_returner"].fillna(False).astype(bool).sum())
+    if count == 0:
+        return None
+    who = "frequent returner" if count == 1 else "frequent returners"
+    return (
+        f"{count:,} {who} ({count / len(members):.0%} of the segment), flagged "
+        "is_frequent_returner in customer_segments: handle them with your returns rules "
+        "rather than this segment's campaign."
+    )
 
 
 def profile_averages(profile: dict[str, object], currency: str = "") -> str | None:

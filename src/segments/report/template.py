@@ -134,6 +134,9 @@ TEMPLATE = """<!DOCTYPE html>
       {% if card.campaign %}
       <p><span class="label">Recommended campaign:</span> {{ card.campaign }}</p>
       {% endif %}
+      {% if card.returners %}
+      <p><span class="label">Returns:</span> {{ card.returners }}</p>
+      {% endif %}
       {% if card.stability %}
       <p><span class="label">Reliability:</span> {{ card.stability }}</p>
       {% endif %}
