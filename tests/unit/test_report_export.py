@@ -168,3 +168,14 @@ def test_an_empty_summary_keeps_its_sheet_and_says_why(report_data, tmp_path):
     notes = [row[1] for row in book["About"].iter_rows(values_only=True) if row[0] == "Note"]
     assert len(notes) == 1
     assert notes[0].startswith("By country is empty: the input has no country")
+
+
+def test_about_sheet_describes_the_customer_map_axes(workbook):
+    about = dict(workbook["About"].iter_rows(values_only=True))
+    assert about["Customer map, horizontal axis"] == (
+        "Principal component 1 (70% of spread): net revenue +0.62, orders +0.58, days since "
+        "last order \u22120.52"
+    )
+    assert about["Customer map, vertical axis"] == (
+        "Principal component 2 (20% of spread): days since last order +0.80, orders +0.55"
+    )

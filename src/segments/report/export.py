@@ -27,6 +27,7 @@ from segments.report.sheets import (
 )
 from segments.report.traits import (
     STABILITY_SHORT,
+    component_title,
     inactive_reason_in_words,
     segment_traits,
 )
@@ -248,6 +249,14 @@ def about_table(data: ReportData) -> pd.DataFrame:
             "purchases minus returns minus discounts, over each customer's history",
         ),
     ]
+    if data.pca_loadings is not None and not data.pca_loadings.empty:
+        for number, axis in ((1, "horizontal"), (2, "vertical")):
+            rows.append(
+                (
+                    f"Customer map, {axis} axis",
+                    component_title(data.validation, data.pca_loadings, number),
+                )
+            )
     for sheet, key in PIVOT_SHEETS.items():
         summary = data.summaries.get(key)
         if summary is not None and summary.empty:

@@ -19,8 +19,10 @@ from segments.report.palette import segment_colour
 from segments.report.template import CSS, TEMPLATE
 from segments.report.traits import (
     FEATURES,
+    MINUS,
     PROFILE_FEATURES,
     format_number,
+    loadings_in_words,
     segment_traits,
     stability_in_words,
 )
@@ -97,6 +99,8 @@ def render_report(data: ReportData, currency: str = "") -> str:
         pivots=pivots,
         diagnostics=diagnostics_in_words(data.validation),
         pca_note=pca_note(data.validation),
+        pca_axes=pca_axes(data),
+        minus=MINUS,
         build=data.build,
         movement=movement,
         movement_date=movement[0]["date"] if movement else "",
@@ -388,6 +392,17 @@ def diagnostics_in_words(validation: dict[str, float]) -> list[dict[str, str]]:
             }
         )
     return items
+
+
+def pca_axes(data: ReportData) -> list[dict[str, object]]:
+    """What each axis of the customer map measures, in words (its largest weights); empty
+    without segment_pca_loadings."""
+    axes = []
+    for number in (1, 2):
+        weights = shaping.top_loadings(data.pca_loadings, number)
+        if weights:
+            axes.append({"number": number, "words": loadings_in_words(weights)})
+    return axes if len(axes) == 2 else []
 
 
 def pca_note(validation: dict[str, float]) -> str:

@@ -165,7 +165,11 @@ TEMPLATE = """<!DOCTYPE html>
   {{ charts.pca | safe }}
   <p class="note">A two-dimensional map of the customers the model was trained on: customers
     who behave alike sit close together. Well-separated colour clouds are distinct segments.
-    {{ pca_note }}</p>
+    {{ pca_note }}{% if pca_axes %} Each axis is named by the measures that weigh most in it
+    (weights from {{ minus }}1 to +1; customers further along the axis have more of a
+    measure with a + weight and less of one with a {{ minus }} weight): horizontal, {% for axis
+    in pca_axes %}<span data-pca-axis="{{ axis.number }}">{{ axis.words }}</span>
+    {%- if loop.first %}; vertical, {% else %}.{% endif %}{% endfor %}{% endif %}</p>
   {% endif %}
 </section>
 
