@@ -16,6 +16,7 @@ import xlsxwriter
 
 from segments.report.data import ReportData
 from segments.report.progress import StepLog
+from segments.report.revenue import NET_REVENUE, PURCHASES, RETURN_RATES, SPEND
 from segments.report.sheets import (
     HEADER_LABELS,
     MAX_ROWS,
@@ -89,6 +90,28 @@ HIDDEN_COLUMNS = (
     "segment_change_id",
     "build_id",
 )
+#: Headers that differ by sheet: money columns named by their revenue definition
+#: (segments.report.revenue), and the two return rates told apart.
+PROFILE_LABELS = {
+    "net_revenue": "Net revenue",
+    "purchased_amount": PURCHASES.name.capitalize(),
+    "returned_amount": "Returned goods (value)",
+    **{column: label for column, (label, _) in RETURN_RATES.items()},
+}
+PIVOT_LABELS = {
+    "country": {
+        "net_revenue": "Net revenue",
+        "segment_revenue_share": "Share of the segment's net revenue",
+    },
+    "category": {
+        "purchased_amount": SPEND.name.capitalize(),
+        "segment_spend_share": f"Share of the segment's {SPEND.name}",
+    },
+    "month": {
+        "net_revenue": "Net revenue in the month",
+        "month_revenue_share": "Share of the month's net revenue",
+    },
+}
 #: Customers sheet: these columns first (when present), then the profile features.
 CUSTOMER_COLUMNS = (
     "customer_id",
@@ -244,11 +267,12 @@ def about_table(data: ReportData) -> pd.DataFrame:
         ("Net revenue", float(kpis["net_revenue"])),
         ("Marts used", ", ".join(data.used_marts) or "none (derived from the model tables)"),
         ("Segment 0", f"{data.inactive['segment_name']}: {data.inactive['description']}"),
-        (
-            "Net revenue means",
-            "purchases minus returns minus discounts, over each customer's history",
-        ),
     ]
+    rows += [
+        (f"{revenue.name.capitalize()} means", revenue.meaning)
+        for revenue in (NET_REVENUE, SPEND, PURCHASES)
+    ]
+    rows += [(f"{label} means", meaning) for label, meaning in RETURN_RATES.values()]
     if data.pca_loadings is not None and not data.pca_loadings.empty:
         for number, axis in ((1, "horizontal"), (2, "vertical")):
             rows.append(
@@ -296,7 +320,9 @@ def write_workbook(
     profiles = profile_table(data, currency)
     log.note(f"Segment profiles: {len(profiles):,} rows")
     wrap = ("description", "recommended_campaign", "traits")
-    write_sheet(workbook, "Segment profiles", profiles, formats, wrap_columns=wrap)
+    write_sheet(
+        workbook, "Segment profiles", profiles, formats, wrap_columns=wrap, labels=PROFILE_LABELS
+    )
     for sheet, key in PIVOT_SHEETS.items():
         summary = data.summaries.get(key)
         if summary is None:
@@ -305,7 +331,8 @@ def write_workbook(
         if summary.empty:
             write_note_sheet(workbook, sheet, f"No rows: {EMPTY_REASONS[key]}", formats)
         else:
-            write_sheet(workbook, sheet, pivot_table(data, key), formats)
+            table = pivot_table(data, key)
+            write_sheet(workbook, sheet, table, formats, labels=PIVOT_LABELS[key])
     movement = movement_table(data)
     log.note(f"Movement: {len(movement):,} rows")
     if movement.empty:

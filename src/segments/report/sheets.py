@@ -143,8 +143,8 @@ def _cells(series: pd.Series) -> list[object]:
     return values
 
 
-def _width(column: str, series: pd.Series, kind: str) -> float:
-    header = len(header_label(column))
+def _width(label: str, series: pd.Series, kind: str) -> float:
+    header = len(label)
     if kind in ("date",):
         content = 10
     elif kind == "datetime":
@@ -167,20 +167,24 @@ def write_sheet(
     frame: pd.DataFrame,
     formats: dict[str, object],
     wrap_columns: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
 ) -> xlsxwriter.workbook.Worksheet:
-    """One table on one sheet: header row frozen with an autofilter, formats and widths."""
+    """One table on one sheet: header row frozen with an autofilter, formats and widths.
+    ``labels`` overrides ``header_label`` for this sheet's columns (a column that means
+    something else here, e.g. purchased_amount before or after discounts)."""
     sheet = workbook.add_worksheet(name)
     frame = frame.head(MAX_ROWS)
     kinds = {column: column_kind(column, frame[column]) for column in frame.columns}
+    headers = [(labels or {}).get(column) or header_label(column) for column in frame.columns]
     for index, column in enumerate(frame.columns):
         kind = kinds[column]
-        width = _width(column, frame[column], kind)
+        width = _width(headers[index], frame[column], kind)
         cell_format = formats[kind]
         if column in wrap_columns:
             width, cell_format = 50, formats["wrap"]
         sheet.set_column(index, index, width, cell_format)
     sheet.set_row(0, 32)
-    sheet.write_row(0, 0, [header_label(c) for c in frame.columns], formats["header"])
+    sheet.write_row(0, 0, headers, formats["header"])
     columns = [_cells(frame[column]) for column in frame.columns]
     for row, values in enumerate(zip(*columns, strict=True), start=1):
         sheet.write_row(row, 0, values)

@@ -238,15 +238,23 @@ def segment_traits(
     ``z``, ``segment_means`` and ``overall_means`` are indexed by feature. Ties in strength
     go to the feature listed first. An empty list means an average-looking segment.
     """
-    z = z.dropna()
-    strong = [(feature, float(value)) for feature, value in z.items() if abs(value) >= threshold]
-    strong.sort(key=lambda item: -round(abs(item[1]), 9))
     return [
         describe_trait(
             feature, value, float(segment_means[feature]), float(overall_means[feature]), currency
         )
-        for feature, value in strong[:max_traits]
+        for feature, value in strongest_features(z, threshold, max_traits)
     ]
+
+
+def strongest_features(
+    z: pd.Series, threshold: float = TRAIT_THRESHOLD, max_traits: int = MAX_TRAITS
+) -> list[tuple[str, float]]:
+    """(feature, z) of a segment's traits, strongest first (|z| >= threshold, at most
+    ``max_traits``; ties to the feature listed first): the order of ``segment_traits``."""
+    z = z.dropna()
+    strong = [(feature, float(value)) for feature, value in z.items() if abs(value) >= threshold]
+    strong.sort(key=lambda item: -round(abs(item[1]), 9))
+    return strong[:max_traits]
 
 
 def stability_in_words(stability_class: str | None, jaccard: float | None = None) -> str:
