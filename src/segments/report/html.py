@@ -125,7 +125,7 @@ def movement_rows(data: ReportData, currency: str = "") -> list[dict[str, str]]:
             "from_colour": segment_colour(int(row.from_segment_id)),
             "to_name": row.to_segment_name,
             "to_colour": segment_colour(int(row.to_segment_id)),
-            "customers": format_number(float(row.moved_customer_count), "count"),
+            "customers": f"{int(row.moved_customer_count):,}",  # whole customers, never 3.0
             "revenue": format_number(float(row.moved_net_revenue), "money", currency),
             "date": f"{pd.Timestamp(row.changed_at):%d %b %Y}",
         }
