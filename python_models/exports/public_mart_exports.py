@@ -42,6 +42,7 @@ def model(dbt, session):
         "segment_k_selection": dbt.ref("segment_k_selection"),
         "segment_validation": dbt.ref("segment_validation"),
         "segment_pca_projection": dbt.ref("segment_pca_projection"),
+        "segment_pca_loadings": dbt.ref("segment_pca_loadings"),
         "segment_transforms": dbt.ref("segment_transforms"),
         "segment_model_current": dbt.ref("segment_model_current"),
         "segment_reserved": dbt.ref("segment_reserved"),

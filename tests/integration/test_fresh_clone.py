@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -88,6 +89,26 @@ def test_compile_resolves_the_input_columns_from_the_files(before_any_build, clo
     catalog = json.loads((clone / "target" / "catalog.json").read_text())
     assert not catalog["errors"], catalog["errors"]
     assert (clone / "target" / "index.html").exists()
+
+
+def canonical_input_columns(input_name: str) -> list[str]:
+    """The canonical columns of an input, as macros/resolve_input_columns.sql maps them."""
+    macro = (PROJECT_DIR / "macros" / "resolve_input_columns.sql").read_text()
+    block = re.search(rf"'{input_name}': \{{\s*'canonical': \{{(.*?)\}}", macro, re.DOTALL)
+    assert block, f"no canonical layout of {input_name} in resolve_input_columns.sql"
+    return re.findall(r"'(\w+)': \[", block.group(1))
+
+
+def test_docs_show_the_source_columns_before_any_build(before_any_build, clone):
+    """The input contract is in the docs of a fresh clone: every source column documented,
+    the same names, in the same order, as the macro that maps the input files."""
+    manifest = json.loads((clone / "target" / "manifest.json").read_text())
+    for name in ("order_lines", "customers", "visits"):
+        source = manifest["sources"][f"source.customer_segments.shop.{name}"]
+        assert list(source["columns"]) == canonical_input_columns(name), name
+        undocumented = [c for c, column in source["columns"].items() if not column["description"]]
+        assert undocumented == [], name
+    assert canonical_input_columns("order_lines")[:3] == ["order_id", "customer_id", "ordered_at"]
 
 
 def test_source_freshness_passes_on_the_sample(before_any_build, clone):

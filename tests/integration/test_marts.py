@@ -49,6 +49,7 @@ PUBLISHED_TABLES = (
     "segment_k_selection",
     "segment_validation",
     "segment_pca_projection",
+    "segment_pca_loadings",
     "segment_transforms",
     "segment_model_current",
     "segment_reserved",

@@ -1,10 +1,19 @@
-"""The full UCI Online Retail file builds by vars alone and its published counts hold."""
+"""The full UCI Online Retail file builds by vars alone and its published counts hold; its
+report and workbook agree with the marts (numbers read back)."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from .dbt_project_runner import query, scalar
+import pytest
+from openpyxl import load_workbook
+
+from segments.report import DuckDBWarehouse, load_report_data
+from segments.report.export import write_workbook
+from segments.report.html import render_report
+from segments.report.traits import loadings_in_words
+
+from .dbt_project_runner import output_root, query, scalar
 
 pytestmark = [pytest.mark.integration, pytest.mark.real_data]
 
@@ -166,3 +175,83 @@ def test_segmentation_on_real_data(online_retail_db):
     }
     active = scalar(online_retail_db, "select count(*) from customer_features where is_active")
     assert scalar(online_retail_db, "select count(*) from customer_segment_scores") == active
+
+
+def _percent(text: str) -> float:
+    return float(text.rstrip("%").replace(",", "")) / 100
+
+
+@pytest.fixture(scope="module")
+def online_retail_report(online_retail_db, tmp_path_factory):
+    """The report's data, HTML and workbook from the published serving copy, in pounds."""
+    serving = output_root(online_retail_db) / "current" / "serving.duckdb"
+    with DuckDBWarehouse(serving) as warehouse:
+        data = load_report_data(warehouse)
+    path = write_workbook(data, tmp_path_factory.mktemp("or_report") / "segments.xlsx", "\u00a3")
+    return data, render_report(data, "\u00a3"), load_workbook(path)
+
+
+def test_return_rates_on_the_cards_and_in_the_workbook_are_the_marts(
+    online_retail_db, online_retail_report
+):
+    """The issue's contradiction (a card at 67%, the mart at 90%): the average customer's
+    rate and the segment total, each labelled, each equal to its segment_profiles column."""
+    _, html, book = online_retail_report
+    marts = {
+        segment_id: (pooled, mean)
+        for segment_id, pooled, mean in query(
+            online_retail_db,
+            "select segment_id, return_rate, return_rate_mean from segment_profiles",
+        )
+    }
+    shown = {}
+    for segment_id, card in re.findall(
+        r'<article class="card[^"]*"[^>]*data-segment-id="(\d+)">(.*?)</article>', html, re.S
+    ):
+        rates = dict(re.findall(r'data-return-rate="([a-z ]+)">([^<]+)<', card))
+        if rates:
+            shown[int(segment_id)] = rates
+    # One customer bought and returned 80,995 units: their segment's total is far above its
+    # average customer's rate, and the card says both.
+    assert any(
+        _percent(rates["segment total"]) - _percent(rates["average customer"]) > 0.2
+        for rates in shown.values()
+    ), shown
+    for segment_id, (pooled, mean) in marts.items():
+        if segment_id not in shown:
+            assert abs(pooled - mean) < 0.05, segment_id
+            continue
+        rates = shown[segment_id]
+        assert _percent(rates["segment total"]) == pytest.approx(pooled, abs=0.005)
+        assert _percent(rates["average customer"]) == pytest.approx(mean, abs=0.005)
+    rows = list(book["Segment profiles"].iter_rows(values_only=True))
+    header = list(rows[0])
+    for row in rows[1:]:
+        pooled, mean = marts[row[header.index("Segment ID")]]
+        assert row[header.index("Return rate, segment total")] == pytest.approx(pooled)
+        assert row[header.index("Return rate (average customer)")] == pytest.approx(mean)
+
+
+def test_workbook_totals_and_map_axes_agree_with_the_marts(online_retail_db, online_retail_report):
+    _, html, book = online_retail_report
+    about = dict(book["About"].iter_rows(values_only=True))
+    total = float(scalar(online_retail_db, "select sum(net_revenue) from customer_features"))
+    assert about["Net revenue"] == pytest.approx(total, abs=0.01)
+    # Every month of By month adds up to the same net revenue: one definition.
+    rows = list(book["By month"].iter_rows(values_only=True))
+    column = list(rows[0]).index("Net revenue in the month")
+    assert sum(row[column] for row in rows[1:]) == pytest.approx(total, abs=0.01)
+    # The report's month table shows the last 12 months and says its total is of those.
+    assert "Total of the last 12 months" in html
+    # The map's axes: the largest weights of segment_pca_loadings (the model's features).
+    loadings = query(
+        online_retail_db,
+        "select feature_name, pc1_loading, pc2_loading from segmentation.segment_pca_loadings"
+        " order by feature_position",
+    )
+    assert [name for name, *_ in loadings] == ["recency_days", "order_count", "net_revenue"]
+    for number, axis in ((1, "horizontal"), (2, "vertical")):
+        ranked = sorted(((row[0], row[number]) for row in loadings), key=lambda r: -abs(r[1]))
+        top = ranked[:2] + [item for item in ranked[2:3] if abs(item[1]) >= 0.3]
+        assert about[f"Customer map, {axis} axis"].endswith(": " + loadings_in_words(top))
+        assert f'data-pca-axis="{number}">{loadings_in_words(top)}<' in html

@@ -9,6 +9,7 @@ are skipped with a message; the rest still run.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,11 +17,15 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from segments.report import REPORT_NAME, DuckDBWarehouse, load_report_data, write_report
-from segments.report.export import WORKBOOK_NAME
+from segments.report.export import WORKBOOK_NAME, write_workbook
+from segments.report.html import render_report
+from segments.report.revenue import DEFINITIONS, definition_sentence
+from segments.report.traits import loadings_in_words
 
-from .dbt_project_runner import PROJECT_DIR, query
+from .dbt_project_runner import PROJECT_DIR, output_root, query
 
 pytestmark = pytest.mark.integration
 
@@ -285,3 +290,144 @@ def test_partial_last_month_is_flagged(page, report):
         assert flagged == []
     else:
         assert flagged == [f"{as_of:%b %Y} (partial month)"]
+
+
+def test_movement_section_and_sheet_match_the_changes_table(two_builds, tmp_path):
+    """Built as of 2025-12-01, then a month later into the same warehouse: customers moved.
+    The report's movement table and the workbook's Movement sheet hold one row per (from, to)
+    pair of the latest build's changes, with their customer count and net revenue, exactly
+    as customer_segment_changes and customer_features give them."""
+    database = two_builds["database"]
+    expected = [
+        (int(from_id), from_name, int(to_id), to_name, int(customers), float(revenue))
+        for from_id, from_name, to_id, to_name, customers, revenue in query(
+            database,
+            "select changes.from_segment_id, max(changes.from_segment_name),"
+            " changes.to_segment_id, max(changes.to_segment_name), count(*),"
+            " sum(features.net_revenue)"
+            " from customer_segment_changes as changes"
+            " inner join customer_features as features"
+            " on changes.customer_id = features.customer_id"
+            " where not changes.is_first_assignment and changes.changed_at = ("
+            "   select max(changed_at) from customer_segment_changes"
+            "   where not is_first_assignment)"
+            " group by changes.from_segment_id, changes.to_segment_id"
+            " order by changes.from_segment_id, changes.to_segment_id",
+        )
+    ]
+    assert sum(row[4] for row in expected) >= 10, "the two builds should move customers"
+    serving = output_root(database) / "current" / "serving.duckdb"
+    with DuckDBWarehouse(serving) as warehouse:
+        data = load_report_data(warehouse)
+
+    sheet = load_workbook(write_workbook(data, tmp_path / WORKBOOK_NAME, CURRENCY))["Movement"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    columns = [
+        "From segment ID",
+        "From segment",
+        "To segment ID",
+        "To segment",
+        "Customers who moved",
+        "Their net revenue",
+    ]
+    workbook_rows = [tuple(row[header.index(c)] for c in columns) for row in rows[1:]]
+    assert [row[:5] for row in workbook_rows] == [row[:5] for row in expected]
+    for got, want in zip(workbook_rows, expected, strict=True):
+        assert got[5] == pytest.approx(want[5], abs=0.005), got
+
+    html = render_report(data, CURRENCY)
+    table = re.search(r"<table class=\"movement\" data-movement>(.*?)</table>", html, re.S)
+    assert table, "no movement table in the report"
+    cells = [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+        if "<td>" in row  # the header row has <th> cells
+    ]
+    assert [(c[0], c[1], int(c[2].replace(",", ""))) for c in cells] == [
+        (row[1], row[3], row[4]) for row in expected
+    ]
+    for shown, want in zip(cells, expected, strict=True):
+        assert _number(shown[3]) == pytest.approx(want[5], abs=0.5 if abs(want[5]) >= 10 else 0.005)
+
+
+def test_customer_map_axes_are_described_by_their_top_loadings(page, sample_db):
+    """Read back from the drawn chart: each axis title names the largest weights of
+    segment_pca_loadings (two, and a third from 0.3), with their signs, in registry words."""
+    browser_page, _ = page
+    titles = browser_page.evaluate(
+        "() => { const l = document.getElementById('chart-pca').layout;"
+        " return [l.xaxis.title.text, l.yaxis.title.text]; }"
+    )
+    loadings = query(
+        sample_db,
+        "select feature_name, pc1_loading, pc2_loading from segmentation.segment_pca_loadings"
+        " order by feature_position",
+    )
+    for number, title in enumerate(titles, start=1):
+        ranked = [(row[0], row[number]) for row in sorted(loadings, key=lambda r: -abs(r[number]))]
+        top = ranked[:2] + [item for item in ranked[2:3] if abs(item[1]) >= 0.3]
+        assert title.startswith(f"Principal component {number} ("), title
+        assert title.endswith(":<br>" + loadings_in_words(top)), title
+    shown = browser_page.eval_on_selector_all(
+        "[data-pca-axis]", "spans => spans.map(s => s.innerText)"
+    )
+    assert shown == [title.split("<br>")[1] for title in titles]
+
+
+def test_each_page_states_its_revenue_definition(page):
+    """Read back from the page: every section with money says which definition its money is,
+    and a figure of another definition in it carries that definition's words."""
+    browser_page, _ = page
+    sections = browser_page.evaluate(
+        """() => [...document.querySelectorAll('section[data-revenue]')].map(s => ({
+            id: s.id,
+            key: s.dataset.revenue,
+            statements: [...s.querySelectorAll('[data-revenue-definition]')].map(
+                e => [e.dataset.revenueDefinition, e.innerText]),
+            others: [...s.querySelectorAll('[data-revenue]')]
+                .filter(e => e.dataset.revenue !== s.dataset.revenue)
+                .map(e => [e.dataset.revenue, e.innerText]),
+        }))"""
+    )
+    assert [s["id"] for s in sections] == [
+        "overview",
+        "segments",
+        "profiles",
+        "summaries",
+        "movement",
+        "backtest",
+    ]
+    for section in sections:
+        definition = DEFINITIONS[section["key"]]
+        assert section["statements"] == [
+            [section["key"], definition_sentence(definition, CURRENCY)]
+        ], section["id"]
+        for key, text in section["others"]:
+            assert DEFINITIONS[key].qualifier in text, (section["id"], text)
+    others = {key for section in sections for key, _ in section["others"]}
+    assert others == {"spend"}  # category table, top categories, order values
+
+
+def test_cards_return_rates_are_the_marts(page, report):
+    """A card that shows return rates shows the mart's: the average customer's is
+    return_rate_mean, the segment total return_rate (segment_profiles)."""
+    browser_page, _ = page
+    data, _ = report
+    shown = browser_page.evaluate(
+        """() => [...document.querySelectorAll('article.card')].map(card => [
+            card.dataset.segmentId,
+            [...card.querySelectorAll('[data-return-rate]')].map(
+                e => [e.dataset.returnRate, e.innerText])])"""
+    )
+    profiles = data.profiles.set_index("segment_id")
+    for segment_id, rates in shown:
+        row = profiles.loc[int(segment_id)]
+        differ = abs(row["return_rate"] - row["return_rate_mean"]) >= 0.05
+        assert bool(rates) == differ, (segment_id, rates)
+        for which, text in rates:
+            column = "return_rate_mean" if which == "average customer" else "return_rate"
+            assert _number(text) == pytest.approx(row[column], abs=0.005), (segment_id, which)

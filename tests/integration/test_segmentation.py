@@ -128,6 +128,21 @@ def test_quality_and_stability_are_reported(sample_db):
     assert stability[0] >= 0.75 and stability[1] == 5
     pca_points = scalar(sample_db, "select count(*) from segmentation.segment_pca_projection")
     assert 0 < pca_points <= 5_000
+    # One loading per model feature, in model order, each component of unit length.
+    loadings = query(
+        sample_db,
+        "select loadings.feature_name, transforms.feature_name, pc1_loading, pc2_loading"
+        " from segmentation.segment_pca_loadings as loadings"
+        " full join segmentation.segment_transforms as transforms"
+        " on loadings.feature_position = transforms.feature_position"
+        " order by loadings.feature_position",
+    )
+    assert len(loadings) == scalar(
+        sample_db, "select count(*) from segmentation.segment_transforms"
+    )
+    assert all(row[0] == row[1] for row in loadings), loadings
+    for column in (2, 3):
+        assert abs(sum(row[column] ** 2 for row in loadings) - 1) < 1e-6
 
 
 def test_two_builds_give_byte_identical_segment_tables(sample_db, tmp_path):

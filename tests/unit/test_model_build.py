@@ -15,11 +15,13 @@ from segments.model.build import (
     build_centroids,
     build_k_selection,
     build_pca,
+    build_pca_loadings,
     build_segments,
     build_transforms,
     build_validation,
 )
 from segments.model.config import SegmentationConfig
+from segments.model.prepare import apply_transform
 from segments.model.schemas import SCHEMAS, empty_table
 from segments.model.selection import sweep_rows
 
@@ -53,6 +55,7 @@ def test_empty_or_missing_input_gives_the_empty_typed_table(first_model):
     assert build_transforms(no_customers).equals(empty_table("transforms"))
     assert build_validation(no_customers, transforms, centroids).equals(empty_table("validation"))
     assert build_pca(None, transforms, centroids).equals(empty_table("pca"))
+    assert build_pca_loadings(None, transforms, centroids).equals(empty_table("pca_loadings"))
     table = build_segments(no_customers, transforms, centroids.iloc[0:0])
     assert {c: str(t) for c, t in table.dtypes.items()} == SCHEMAS["segments"]
     assert len(table) == 0
@@ -218,3 +221,22 @@ def test_a_warm_start_that_isolates_a_small_group_is_refitted_from_scratch():
         init_centroids=build.centroids_wide(previous)[names].to_numpy(),
     )
     assert np.bincount(warm.labels).min() / len(features) < 0.03
+
+
+def test_pca_loadings_name_the_features_of_the_map(features, first_model):
+    """One row per model feature, in model order; pc1/pc2 of the stored projection are the
+    customers' standardized features times these weights (after centring)."""
+    transforms, _, centroids = first_model
+    loadings = build_pca_loadings(features, transforms, centroids, CONFIG)
+    assert loadings["feature_name"].tolist() == transforms["feature_name"].tolist()
+    assert loadings["feature_position"].tolist() == transforms["feature_position"].tolist()
+    assert set(loadings["model_version"]) == set(transforms["model_version"])
+    points = build_pca(features, transforms, centroids, CONFIG)
+    ordered = features.sort_values("customer_id").reset_index(drop=True)
+    X = apply_transform(ordered, transforms)
+    rows = ordered.reset_index().set_index("customer_id").loc[points["customer_id"], "index"]
+    centred = X[rows.to_numpy()] - X.mean(axis=0)
+    for component in ("pc1", "pc2"):
+        weights = loadings[f"{component}_loading"].to_numpy()
+        assert abs(float((weights**2).sum()) - 1) < 1e-8
+        np.testing.assert_allclose(points[component], centred @ weights, atol=1e-6)

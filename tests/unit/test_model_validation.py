@@ -1,4 +1,4 @@
-"""Validation: Ward agreement, Hennig bootstrap stability, PCA projection."""
+"""Validation: Ward agreement, Hennig bootstrap stability, PCA projection and loadings."""
 
 import numpy as np
 import pytest
@@ -7,6 +7,7 @@ from segments.model.fit import fit_segments
 from segments.model.validation import (
     bootstrap_stability,
     explained_variance_ratio,
+    pca_loadings,
     pca_projection,
     sample_indices,
     stability_class,
@@ -92,3 +93,27 @@ def test_pca_projection_is_bounded_by_the_sample(blobs):
     assert explained.shape == (2,)
     assert 0 < explained[1] <= explained[0] and explained.sum() <= 1
     np.testing.assert_allclose(explained, explained_variance_ratio(X))
+
+
+def test_pca_loadings_by_hand():
+    """Two identical columns and one small independent one: the first component weighs the
+    twins equally (1/sqrt 2 each) and the third not at all; the second is the third alone."""
+    t = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+    small = np.array([0.1, -0.2, 0.2, -0.2, 0.1])  # mean 0, uncorrelated with t
+    weights = pca_loadings(np.column_stack([t, t, small]))
+    assert weights.shape == (2, 3)
+    np.testing.assert_allclose(np.abs(weights[0]), [2**-0.5, 2**-0.5, 0.0], atol=1e-12)
+    assert np.sign(weights[0, 0]) == np.sign(weights[0, 1])
+    np.testing.assert_allclose(np.abs(weights[1]), [0.0, 0.0, 1.0], atol=1e-12)
+
+
+def test_pca_loadings_are_the_axes_of_the_projection(blobs):
+    """The map's coordinates are the centred customers times the loadings: same fit, same
+    signs, so an axis described as "+net revenue" does grow with net revenue."""
+    X, labels = blobs
+    points, _ = pca_projection(X, labels, sample_size=250)
+    weights = pca_loadings(X)
+    centred = X[points["row_index"]] - X.mean(axis=0)
+    np.testing.assert_allclose(points["pc1"], centred @ weights[0], atol=1e-9)
+    np.testing.assert_allclose(points["pc2"], centred @ weights[1], atol=1e-9)
+    np.testing.assert_allclose(np.linalg.norm(weights, axis=1), [1.0, 1.0])

@@ -130,6 +130,20 @@ def pca_projection() -> pd.DataFrame:
     )
 
 
+def pca_loadings() -> pd.DataFrame:
+    """Each model feature's weight in the map's axes: axis 1 is mostly spend and orders
+    (and recent buying), axis 2 mostly days since the last order."""
+    return pd.DataFrame(
+        {
+            "model_version": MODEL_VERSION,
+            "feature_name": ["recency_days", "order_count", "net_revenue"],
+            "feature_position": [0, 1, 2],
+            "pc1_loading": [-0.52, 0.58, 0.62],
+            "pc2_loading": [0.80, 0.55, -0.24],
+        }
+    )
+
+
 def transforms() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -163,6 +177,7 @@ def write_warehouse(path: Path, with_country_mart: bool = False) -> Path:
         "segmentation.segment_k_selection": k_selection(),
         "segmentation.segment_validation": validation(),
         "segmentation.segment_pca_projection": pca_projection(),
+        "segmentation.segment_pca_loadings": pca_loadings(),
         "segmentation.segment_transforms": transforms(),
     }
     if with_country_mart:

@@ -11,9 +11,11 @@ from segments.report.export import (
     ZSCORES_CSV,
     column_kind,
     header_label,
+    movement_table,
     write_csvs,
     write_workbook,
 )
+from segments.report.html import movement_rows
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +170,47 @@ def test_an_empty_summary_keeps_its_sheet_and_says_why(report_data, tmp_path):
     notes = [row[1] for row in book["About"].iter_rows(values_only=True) if row[0] == "Note"]
     assert len(notes) == 1
     assert notes[0].startswith("By country is empty: the input has no country")
+
+
+def test_about_sheet_describes_the_customer_map_axes(workbook):
+    about = dict(workbook["About"].iter_rows(values_only=True))
+    assert about["Customer map, horizontal axis"] == (
+        "Principal component 1 (70% of spread): net revenue +0.62, orders +0.58, days since "
+        "last order \u22120.52"
+    )
+    assert about["Customer map, vertical axis"] == (
+        "Principal component 2 (20% of spread): days since last order +0.80, orders +0.55"
+    )
+
+
+def test_movement_counts_the_latest_builds_moves_and_their_net_revenue(report_data, tmp_path):
+    """Hand-worked: of five change rows, one is a first assignment and one an older move;
+    the latest build moved C05 (60) and C06 (40) from 1 to 2, and C08 (20) from 2 to 0."""
+    latest, earlier = pd.Timestamp("2025-12-31"), pd.Timestamp("2025-11-30")
+    changes = pd.DataFrame(
+        {
+            "customer_id": ["C01", "C05", "C06", "C07", "C08"],
+            "from_segment_id": [None, 1, 1, 2, 2],
+            "to_segment_id": [1, 2, 2, 1, 0],
+            "is_first_assignment": [True, False, False, False, False],
+            "changed_at": [earlier, latest, latest, earlier, latest],
+        }
+    )
+    moved = type(report_data)(**{**report_data.__dict__, "changes": changes})
+    flows = movement_table(moved)
+    assert flows[
+        ["from_segment_id", "to_segment_id", "moved_customer_count"]
+    ].to_numpy().tolist() == [
+        [1, 2, 2],
+        [2, 0, 1],
+    ]
+    assert flows["moved_net_revenue"].tolist() == [100.0, 20.0]
+    assert flows["to_segment_name"].tolist() == ["Infrequent Buyers", "Inactive customers"]
+    rows = movement_rows(moved, "\u20ac")
+    assert [(row["customers"], row["revenue"]) for row in rows] == [
+        ("2", "\u20ac100"),
+        ("1", "\u20ac20"),
+    ]
+    sheet = load_workbook(write_workbook(moved, tmp_path / "x.xlsx"))["Movement"]
+    assert column(sheet, "Customers who moved") == [2, 1]
+    assert column(sheet, "Their net revenue") == [100.0, 20.0]

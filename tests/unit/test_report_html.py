@@ -7,6 +7,7 @@ import re
 import pytest
 
 from segments.report.html import (
+    chart_figures,
     diagnostics_in_words,
     kpi_tiles,
     pca_note,
@@ -152,3 +153,27 @@ def test_frequent_returners_are_counted_on_their_segment_card(report_data):
     assert '<span class="label">Returns:</span> 1 frequent returner (25%' in render_report(flagged)
     # Without the flag (an older warehouse) the cards say nothing about returners.
     assert all(card["returners"] is None for card in segment_cards(report_data))
+
+
+def test_the_customer_map_axes_say_what_they_measure(report_data, html):
+    """From segment_pca_loadings: each axis title and the note name the largest weights."""
+    figure = chart_figures(report_data)["pca"]
+    assert figure.layout.xaxis.title.text == (
+        "Principal component 1 (70% of spread):<br>net revenue +0.62, orders +0.58, days "
+        "since last order \u22120.52"
+    )
+    assert figure.layout.yaxis.title.text == (
+        "Principal component 2 (20% of spread):<br>days since last order +0.80, orders +0.55"
+    )
+    axes = dict(re.findall(r'<span data-pca-axis="(\d)">([^<]*)</span>', html))
+    assert axes == {
+        "1": "net revenue +0.62, orders +0.58, days since last order \u22120.52",
+        "2": "days since last order +0.80, orders +0.55",
+    }
+
+
+def test_without_loadings_the_axes_keep_their_plain_titles(report_data):
+    bare = type(report_data)(**{**report_data.__dict__, "pca_loadings": None})
+    figure = chart_figures(bare)["pca"]
+    assert figure.layout.xaxis.title.text == "Principal component 1 (70% of spread)"
+    assert "data-pca-axis" not in render_report(bare)

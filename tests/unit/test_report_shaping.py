@@ -172,3 +172,24 @@ def test_wide_pivot_keeps_months_in_date_order():
     )
     table = shaping.wide_pivot(summary, "month_start_date", "net_revenue", ["A"])
     assert [d.month for d in table.index] == [1, 2]
+
+
+def test_top_loadings_by_size_two_and_a_third_from_0_3():
+    loadings = pd.DataFrame(
+        {
+            "feature_name": ["recency_days", "order_count", "net_revenue", "return_rate"],
+            "feature_position": [0, 1, 2, 3],
+            "pc1_loading": [-0.5, 0.5, 0.7, 0.1],
+            "pc2_loading": [0.9, -0.29, 0.29, 0.1],
+        }
+    )
+    # Largest first; the tie at 0.5 goes to the feature first in the model.
+    assert shaping.top_loadings(loadings, 1) == [
+        ("net_revenue", 0.7),
+        ("recency_days", -0.5),
+        ("order_count", 0.5),
+    ]
+    # A third weight under 0.3 is left out (the axis is the first two).
+    assert shaping.top_loadings(loadings, 2) == [("recency_days", 0.9), ("order_count", -0.29)]
+    assert shaping.top_loadings(None, 1) == []
+    assert shaping.top_loadings(loadings.iloc[0:0], 1) == []

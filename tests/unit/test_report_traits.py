@@ -6,9 +6,11 @@ import pandas as pd
 import pytest
 
 from segments.report.traits import (
+    component_title,
     describe_trait,
     feature_axis_label,
     format_number,
+    loadings_in_words,
     segment_traits,
     stability_in_words,
 )
@@ -131,3 +133,28 @@ def test_format_number():
     assert format_number(7.456, "money") == "7.46"
     assert format_number(float("nan"), "count") == "n/a"
     assert format_number(3.21, "rate") == "3.2"
+
+
+def test_loadings_in_words_use_the_registry_labels_and_signs():
+    words = loadings_in_words(
+        [("net_revenue", 0.614), ("order_count", 0.58), ("recency_days", -0.4)]
+    )
+    assert words == "net revenue +0.61, orders +0.58, days since last order \u22120.40"
+    # Labels that start with an acronym keep their capital; -0.001 rounds to +0.00.
+    assert loadings_in_words([("q4_share", -0.001)]) == "Q4 share +0.00"
+
+
+def test_component_title_says_the_share_and_what_the_axis_measures():
+    loadings = pd.DataFrame(
+        {
+            "feature_name": ["recency_days", "order_count"],
+            "feature_position": [0, 1],
+            "pc1_loading": [-0.6, 0.8],
+            "pc2_loading": [0.8, 0.6],
+        }
+    )
+    validation = {"pca_explained_variance_pc1": 0.41, "pca_explained_variance_pc2": 0.2}
+    assert component_title(validation, loadings, 1) == (
+        "Principal component 1 (41% of spread): orders +0.80, days since last order \u22120.60"
+    )
+    assert component_title({}, None, 2) == "Principal component 2"

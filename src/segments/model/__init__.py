@@ -12,6 +12,7 @@ from segments.model.build import (
     build_centroids,
     build_k_selection,
     build_pca,
+    build_pca_loadings,
     build_segments,
     build_training_assignments,
     build_transforms,
@@ -31,7 +32,12 @@ from segments.model.run import SegmentationResult, run_segmentation
 from segments.model.schemas import SCHEMAS, empty_table
 from segments.model.selection import choose_k, find_elbow, mark_choice, settle_k, sweep_k
 from segments.model.stable_ids import match_segments, restate_centroids
-from segments.model.validation import bootstrap_stability, pca_projection, ward_agreement
+from segments.model.validation import (
+    bootstrap_stability,
+    pca_loadings,
+    pca_projection,
+    ward_agreement,
+)
 
 __all__ = [
     "CONFIG_VARS",
@@ -48,6 +54,7 @@ __all__ = [
     "build_centroids",
     "build_k_selection",
     "build_pca",
+    "build_pca_loadings",
     "build_segments",
     "build_training_assignments",
     "build_transforms",
@@ -61,6 +68,7 @@ __all__ = [
     "match_segments",
     "membership_probabilities",
     "name_segments",
+    "pca_loadings",
     "pca_projection",
     "persona_scores",
     "restate_centroids",

@@ -6,6 +6,7 @@
     build_segments        features, transforms, centroids (+ personas)             -> segments
     build_validation      features, transforms, centroids  -> validation
     build_pca             features, transforms, centroids  -> pca
+    build_pca_loadings    features, transforms, centroids  -> pca_loadings
     build_training_assignments  features, transforms, centroids -> training_assignments
 
 ``segments.model.schemas`` says which dbt model stores each table; ``segments.model.run``
@@ -40,6 +41,7 @@ from segments.model.stable_ids import centroids_wide, match_segments, restate_ce
 from segments.model.validation import (
     bootstrap_stability,
     explained_variance_ratio,
+    pca_loadings,
     pca_projection,
     sample_indices,
     ward_agreement,
@@ -335,6 +337,30 @@ def build_pca(
         }
     )
     return finish_table(table, "pca")
+
+
+@builds("pca_loadings")
+def build_pca_loadings(
+    features: pd.DataFrame,
+    transforms: pd.DataFrame,
+    centroids: pd.DataFrame,
+    config: SegmentationConfig | None = None,
+) -> pd.DataFrame:
+    """Table ``pca_loadings``: one row per model feature, its weight in the first two
+    principal components of the customer map (the same fit as ``build_pca``), so the report
+    can say what each axis measures."""
+    model = load_model(features, transforms, centroids, config)
+    weights = pca_loadings(model.X)
+    table = pd.DataFrame(
+        {
+            "model_version": model.version,
+            "feature_name": model.features,
+            "feature_position": np.arange(len(model.features), dtype="int64"),
+            "pc1_loading": weights[0],
+            "pc2_loading": weights[1],
+        }
+    )
+    return finish_table(table, "pca_loadings")
 
 
 @builds("training_assignments")

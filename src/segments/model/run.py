@@ -15,6 +15,7 @@ from segments.model.build import (
     build_centroids,
     build_k_selection,
     build_pca,
+    build_pca_loadings,
     build_segments,
     build_training_assignments,
     build_validation,
@@ -40,6 +41,7 @@ class SegmentationResult:
     segments: pd.DataFrame
     validation: pd.DataFrame
     pca: pd.DataFrame
+    pca_loadings: pd.DataFrame
     training_assignments: pd.DataFrame
     dropped_features: dict[str, str] = field(default_factory=dict)
 
@@ -81,6 +83,7 @@ def run_segmentation(
         segments=build_segments(frame, transforms, centroids, config, personas),
         validation=build_validation(frame, transforms, centroids, config),
         pca=build_pca(frame, transforms, centroids, config),
+        pca_loadings=build_pca_loadings(frame, transforms, centroids, config),
         training_assignments=build_training_assignments(frame, transforms, centroids, config),
         dropped_features=dropped,
     )

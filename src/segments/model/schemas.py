@@ -8,6 +8,7 @@ One schema per library table. The dbt Python models write them under these names
     segments              -> segment_definitions
     validation            -> segment_validation
     pca                   -> segment_pca_projection
+    pca_loadings          -> segment_pca_loadings
     training_assignments  -> no model: SQL scores every customer (customer_segment_scores);
                              the tests compare it with this table
 
@@ -79,6 +80,13 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "pc1": "float64",
         "pc2": "float64",
     },
+    "pca_loadings": {
+        "model_version": STRING,
+        "feature_name": STRING,
+        "feature_position": "int64",
+        "pc1_loading": "float64",
+        "pc2_loading": "float64",
+    },
     "training_assignments": {
         "model_version": STRING,
         "customer_id": STRING,
@@ -92,6 +100,7 @@ SORT_KEYS: dict[str, list[str]] = {
     "segments": ["segment_id"],
     "validation": ["metric_name"],
     "pca": ["customer_id"],
+    "pca_loadings": ["feature_position"],
     "training_assignments": ["customer_id"],
 }
 

@@ -4,7 +4,8 @@
   hierarchical clustering of the same customers (different method, same answer?).
 * ``bootstrap_stability``: Hennig's (2007) cluster-wise stability, the mean over bootstrap
   refits of the best Jaccard overlap each segment finds.
-* ``pca_projection``: a 2-D picture of the segments for the report.
+* ``pca_projection``: a 2-D picture of the segments for the report, and ``pca_loadings``:
+  what its two axes measure.
 """
 
 from __future__ import annotations
@@ -139,10 +140,22 @@ def bootstrap_stability(
     )
 
 
+def fit_pca(X: np.ndarray, n_components: int = 2) -> PCA:
+    """The principal components of the standardized training matrix: one fit (exact SVD,
+    deterministic signs) shared by the explained variance, the projection and the loadings,
+    so the map's axes and their descriptions are the same components."""
+    return PCA(n_components=n_components, svd_solver="full").fit(np.asarray(X, dtype="float64"))
+
+
 def explained_variance_ratio(X: np.ndarray, n_components: int = 2) -> np.ndarray:
     """Share of the total variance carried by each of the first principal components."""
-    pca = PCA(n_components=n_components, svd_solver="full").fit(np.asarray(X, dtype="float64"))
-    return pca.explained_variance_ratio_.astype("float64")
+    return fit_pca(X, n_components).explained_variance_ratio_.astype("float64")
+
+
+def pca_loadings(X: np.ndarray, n_components: int = 2) -> np.ndarray:
+    """The weight of each feature in each of the first principal components (components x
+    features; each row has unit length): what an axis of the customer map measures."""
+    return fit_pca(X, n_components).components_.astype("float64")
 
 
 def pca_projection(
@@ -158,7 +171,7 @@ def pca_projection(
     ratio of the two components.
     """
     X = np.asarray(X, dtype="float64")
-    pca = PCA(n_components=2, svd_solver="full").fit(X)
+    pca = fit_pca(X)
     index = sample_indices(len(X), sample_size, random_state)
     points = pca.transform(X[index])
     frame = pd.DataFrame(

@@ -10,13 +10,15 @@ from __future__ import annotations
 import jinja2
 import pandas as pd
 
+from segments.report.revenue import FUTURE_NET_REVENUE, definition_sentence
 from segments.report.traits import format_number
 
 SECTION = {"id": "backtest", "title": "Did the segments hold up?"}
 
 TEMPLATE = """
-<section class="page" id="backtest">
+<section class="page" id="backtest" data-revenue="{{ revenue.key }}">
   <h2>Did the segments hold up?</h2>
+  <p class="note" data-revenue-definition="{{ revenue.key }}">{{ revenue_note }}</p>
   {% if dropped %}
   <div class="keep">
   <h3>Features the model could not use</h3>
@@ -36,7 +38,9 @@ TEMPLATE = """
   <p>{{ date.sentence }}</p>
   <table class="pivot">
     <thead><tr><th>Segment</th><th>Customers</th><th>Bought again</th>
-      <th>Mean net revenue</th><th>Median net revenue</th><th>Share of future revenue</th>
+      <th>Mean net revenue in the next {{ date.horizon_days }} days</th>
+      <th>Median net revenue in the next {{ date.horizon_days }} days</th>
+      <th>Share of all net revenue in the next {{ date.horizon_days }} days</th>
     </tr></thead>
     <tbody>
     {% for row in date.rows %}<tr><td>{{ row.name }}</td><td>{{ row.customers }}</td>
@@ -137,5 +141,7 @@ def render_backtest(
     """The section's HTML (escaped; the caller marks it safe)."""
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return environment.from_string(TEMPLATE).render(
-        **backtest_context(backtest, feature_status, currency)
+        **backtest_context(backtest, feature_status, currency),
+        revenue=FUTURE_NET_REVENUE,
+        revenue_note=definition_sentence(FUTURE_NET_REVENUE, currency),
     )

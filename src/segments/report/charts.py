@@ -6,21 +6,25 @@ and carries a title, axis titles with units and a legend where colours mean some
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from segments.report.data import ReportData
 from segments.report.palette import segment_colour
-from segments.report.traits import FEATURES, feature_axis_label, format_number
+from segments.report.traits import (
+    FEATURES,
+    MINUS,
+    component_title,
+    feature_axis_label,
+    format_number,
+)
 
 #: 180 mm at 96 dpi: the printable width of A4 with 15 mm margins.
 WIDTH = 680
 FONT = "Helvetica Neue, Helvetica, Arial, sans-serif"
 CHOSEN_COLOUR = "#D62728"
 LINE_COLOUR = "#4D4D4D"
-MINUS = "\u2212"
 #: Beyond this many standard deviations the heatmap colour saturates.
 Z_LIMIT = 2.0
 
@@ -171,23 +175,18 @@ def pca_chart(data: ReportData) -> go.Figure:
                 customdata=points["customer_id"],
             )
         )
-    pc1 = data.validation.get("pca_explained_variance_pc1")
-    pc2 = data.validation.get("pca_explained_variance_pc2")
     _layout(
         fig,
         "Customer map: each dot is a customer; close dots behave alike",
-        520,
-        legend={"orientation": "h", "y": -0.16, "x": 0, "itemsizing": "constant"},
+        560,
+        legend={"orientation": "h", "y": -0.2, "x": 0, "itemsizing": "constant"},
+        margin={"l": 90, "r": 20, "t": 60, "b": 80},
     )
-    fig.update_xaxes(title=_component_title(1, pc1), zeroline=False)
-    fig.update_yaxes(title=_component_title(2, pc2), zeroline=False)
+    for number, update in ((1, fig.update_xaxes), (2, fig.update_yaxes)):
+        # The share on one line, what the axis measures on the next.
+        title = component_title(data.validation, data.pca_loadings, number)
+        update(title=title.replace(": ", ":<br>", 1), zeroline=False)
     return fig
-
-
-def _component_title(number: int, share: float | None) -> str:
-    if share is None or np.isnan(share):
-        return f"Principal component {number}"
-    return f"Principal component {number} ({share:.0%} of spread)"
 
 
 def _segment_order(data: ReportData) -> pd.DataFrame:

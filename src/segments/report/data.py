@@ -6,7 +6,8 @@ public marts. The marts (``customer_segments``, ``segment_profiles``, the
 profiles are derived from ``customer_features``, ``customer_segment_scores`` and
 ``segment_definitions``; without a summary mart its table is left out. Customer-level
 features (``customer_features``) feed the profile heatmap and the traits; the diagnostics
-need ``segment_k_selection``, ``segment_validation`` and ``segment_pca_projection``. The seeds
+need ``segment_k_selection``, ``segment_validation``, ``segment_pca_projection`` and
+``segment_pca_loadings`` (what the map's axes measure). The seeds
 ``segment_reserved`` (segment 0's name and texts) and ``segment_features`` (the feature
 registry) are read from the warehouse's reference schema; a Parquet folder has neither, and
 the library reads the same seed files instead (``segments.registry``).
@@ -164,6 +165,8 @@ class ReportData:
     k_selection: pd.DataFrame | None = None
     validation: dict[str, float] = field(default_factory=dict)
     pca: pd.DataFrame | None = None
+    #: segment_pca_loadings: each model feature's weight in the map's two axes.
+    pca_loadings: pd.DataFrame | None = None
     used_marts: list[str] = field(default_factory=list)
     #: The profiles as their source has them (the mart, or the derived table): exported.
     profile_table: pd.DataFrame | None = None
@@ -239,6 +242,7 @@ def load_report_data(warehouse: Warehouse) -> ReportData:
             else dict(zip(validation["metric_name"], validation["metric_value"], strict=True))
         ),
         pca=warehouse.read_optional("segment_pca_projection"),
+        pca_loadings=warehouse.read_optional("segment_pca_loadings"),
         used_marts=used,
         profile_table=profile_table,
         inactive=registry.inactive_segment(reserved),

@@ -1,15 +1,14 @@
-"""The Excel workbook (xlsxwriter) and the CSV exports of the segment profiles.
+"""The Excel workbook and the CSV exports of the segment profiles: what each sheet holds.
 
 Workbook sheets: Customers (the master customer table), Segment profiles, By country,
-By category, By month (the long pivots as their marts have them) and About. Every sheet has
-a readable header row, frozen, with an autofilter, number formats per column (money, %,
-integers, dates) and column widths fitted to the content.
+By category, By month (the long pivots as their marts have them), Movement and About. How a
+table is written to a sheet (headers, number formats, widths, frozen filtered header) is
+``segments.report.sheets``; its names are re-exported here for existing callers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -17,12 +16,44 @@ import xlsxwriter
 
 from segments.report.data import ReportData
 from segments.report.progress import StepLog
+from segments.report.revenue import NET_REVENUE, PURCHASES, RETURN_RATES, SPEND
+from segments.report.sheets import (
+    HEADER_LABELS,
+    MAX_ROWS,
+    cell_formats,
+    column_kind,
+    header_label,
+    write_note_sheet,
+    write_sheet,
+)
 from segments.report.traits import (
-    FEATURES,
     STABILITY_SHORT,
+    component_title,
     inactive_reason_in_words,
     segment_traits,
 )
+
+__all__ = [
+    "HEADER_LABELS",
+    "MAX_ROWS",
+    "PROFILES_CSV",
+    "WORKBOOK_NAME",
+    "ZSCORES_CSV",
+    "about_table",
+    "cell_formats",
+    "column_kind",
+    "customer_table",
+    "header_label",
+    "movement_table",
+    "partial_month",
+    "pivot_table",
+    "profile_table",
+    "write_csvs",
+    "write_note_sheet",
+    "write_sheet",
+    "write_workbook",
+    "zscore_table",
+]
 
 WORKBOOK_NAME = "segments.xlsx"
 PROFILES_CSV = "segment_profiles.csv"
@@ -59,6 +90,28 @@ HIDDEN_COLUMNS = (
     "segment_change_id",
     "build_id",
 )
+#: Headers that differ by sheet: money columns named by their revenue definition
+#: (segments.report.revenue), and the two return rates told apart.
+PROFILE_LABELS = {
+    "net_revenue": "Net revenue",
+    "purchased_amount": PURCHASES.name.capitalize(),
+    "returned_amount": "Returned goods (value)",
+    **{column: label for column, (label, _) in RETURN_RATES.items()},
+}
+PIVOT_LABELS = {
+    "country": {
+        "net_revenue": "Net revenue",
+        "segment_revenue_share": "Share of the segment's net revenue",
+    },
+    "category": {
+        "purchased_amount": SPEND.name.capitalize(),
+        "segment_spend_share": f"Share of the segment's {SPEND.name}",
+    },
+    "month": {
+        "net_revenue": "Net revenue in the month",
+        "month_revenue_share": "Share of the month's net revenue",
+    },
+}
 #: Customers sheet: these columns first (when present), then the profile features.
 CUSTOMER_COLUMNS = (
     "customer_id",
@@ -78,184 +131,6 @@ CUSTOMER_TRAILING_COLUMNS = (
     "as_of_date",
     "model_version",
 )
-#: Excel's row limit, less the header.
-MAX_ROWS = 1_048_575
-MAX_WIDTH = 60
-
-HEADER_LABELS = {
-    "customer_id": "Customer ID",
-    "segment_id": "Segment ID",
-    "segment_name": "Segment",
-    "is_active": "Active",
-    "top_category": "Top category",
-    "customer_count": "Customers",
-    "active_customer_count": "Customers with a purchase",
-    "order_count": "Orders",
-    "month_start_date": "Month",
-    "top_categories": "Top categories",
-    "inactive_reason": "Inactive reason",
-    "is_frequent_returner": "Frequent returner",
-    "segment_since": "In segment since",
-    "updated_at": "Updated at",
-    "purchased_amount": "Purchased amount",
-    "returned_amount": "Returned amount",
-    "customer_share": "Share of customers",
-    "net_revenue": "Net revenue",
-    "revenue_share": "Share of net revenue",
-    "stability_jaccard": "Stability (Jaccard, 0-1)",
-    "stability_class": "Stability",
-    "recommended_campaign": "Recommended campaign",
-    "model_version": "Model version",
-    "as_of_date": "As-of date",
-    "traits": "Traits (plain words)",
-    "is_partial_month": "Partial month",
-    "from_segment_name": "From segment",
-    "to_segment_name": "To segment",
-    "from_segment_id": "From segment ID",
-    "to_segment_id": "To segment ID",
-    "moved_customer_count": "Customers who moved",
-    "moved_net_revenue": "Their net revenue",
-    "changed_at": "Moved on",
-}
-
-
-def header_label(column: str) -> str:
-    """A readable header: known labels, feature labels, _mean / _median spelled out."""
-    if column in HEADER_LABELS:
-        return HEADER_LABELS[column]
-    if column in FEATURES:
-        return FEATURES[column].label
-    for suffix, word in (("_mean", "average"), ("_median", "median")):
-        rest = column.removesuffix(suffix)
-        if rest != column and rest in FEATURES:
-            return f"{FEATURES[rest].label} ({word})"
-    return column.replace("_", " ").capitalize()
-
-
-def column_kind(column: str, series: pd.Series) -> str:
-    """How to format a column: text, integer, decimal, money, percent, date, datetime, bool."""
-    if pd.api.types.is_bool_dtype(series):
-        return "bool"
-    if pd.api.types.is_datetime64_any_dtype(series):
-        if column.endswith("_date") or column == "month":
-            return "date"
-        values = series.dropna()
-        is_midnight = len(values) and (values == values.dt.normalize()).all()
-        return "date" if is_midnight else "datetime"
-    if not pd.api.types.is_numeric_dtype(series):
-        values = series.dropna()
-        if len(values) and isinstance(values.iloc[0], dt.date):
-            return "date"
-        return "text"
-    base = column
-    for suffix in ("_mean", "_median"):
-        base = base.removesuffix(suffix)
-    if base.endswith(("_share", "_rate")) or base in ("share", "rate"):
-        return "percent"
-    spec = FEATURES.get(base)
-    if spec is not None and spec.kind == "share":
-        return "percent"
-    if spec is not None and spec.kind == "money":
-        return "money"
-    if "revenue" in base or base.endswith(("_amount", "_value")):
-        return "money"
-    if column.endswith(("_mean", "_median")) or base == "stability_jaccard":
-        return "decimal"
-    values = series.dropna()
-    if len(values) and (values == values.round()).all():
-        return "integer"
-    return "decimal"
-
-
-def _formats(workbook: xlsxwriter.Workbook, currency: str) -> dict[str, object]:
-    money = "#,##0.00"
-    if currency:
-        money = f'"{currency}"#,##0.00' if len(currency) == 1 else f'#,##0.00 "{currency}"'
-    return {
-        "header": workbook.add_format(
-            {"bold": True, "bg_color": "#DDE3EA", "bottom": 2, "text_wrap": True, "valign": "top"}
-        ),
-        "text": None,
-        "integer": workbook.add_format({"num_format": "#,##0"}),
-        "decimal": workbook.add_format({"num_format": "#,##0.00"}),
-        "money": workbook.add_format({"num_format": money}),
-        "percent": workbook.add_format({"num_format": "0.0%"}),
-        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-        "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-        "bool": None,
-        "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-    }
-
-
-def _cells(series: pd.Series) -> list[object]:
-    """A column as values xlsxwriter writes as they are: plain Python scalars, naive
-    datetimes, and None (a blank cell) for NaN, NaT, pd.NA and infinities."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        if getattr(series.dt, "tz", None) is not None:
-            series = series.dt.tz_localize(None)
-        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
-    if pd.api.types.is_float_dtype(series):
-        series = series.replace([math.inf, -math.inf], math.nan)
-    values = series.tolist()
-    missing = series.isna().to_numpy()
-    if missing.any():
-        values = [None if gap else value for value, gap in zip(values, missing, strict=True)]
-    return values
-
-
-def _width(column: str, series: pd.Series, kind: str) -> float:
-    header = len(header_label(column))
-    if kind in ("date",):
-        content = 10
-    elif kind == "datetime":
-        content = 16
-    elif kind == "text":
-        sample = series.dropna().astype(str).head(2000)
-        content = int(sample.str.len().max()) if len(sample) else 4
-    elif kind == "bool":
-        content = 5
-    else:
-        sample = series.dropna().head(2000)
-        largest = float(sample.abs().max()) if len(sample) else 0.0
-        content = len(f"{largest:,.2f}") + 1
-    return float(min(max(header * 0.9, content, 6) + 2, MAX_WIDTH))
-
-
-def write_sheet(
-    workbook: xlsxwriter.Workbook,
-    name: str,
-    frame: pd.DataFrame,
-    formats: dict[str, object],
-    wrap_columns: tuple[str, ...] = (),
-) -> xlsxwriter.workbook.Worksheet:
-    """One table on one sheet: header row frozen with an autofilter, formats and widths."""
-    sheet = workbook.add_worksheet(name)
-    frame = frame.head(MAX_ROWS)
-    kinds = {column: column_kind(column, frame[column]) for column in frame.columns}
-    for index, column in enumerate(frame.columns):
-        kind = kinds[column]
-        width = _width(column, frame[column], kind)
-        cell_format = formats[kind]
-        if column in wrap_columns:
-            width, cell_format = 50, formats["wrap"]
-        sheet.set_column(index, index, width, cell_format)
-    sheet.set_row(0, 32)
-    sheet.write_row(0, 0, [header_label(c) for c in frame.columns], formats["header"])
-    columns = [_cells(frame[column]) for column in frame.columns]
-    for row, values in enumerate(zip(*columns, strict=True), start=1):
-        sheet.write_row(row, 0, values)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
-    return sheet
-
-
-def write_note_sheet(
-    workbook: xlsxwriter.Workbook, name: str, note: str, formats: dict[str, object]
-) -> None:
-    """A sheet that has no rows says why, in its first cell."""
-    sheet = workbook.add_worksheet(name)
-    sheet.set_column(0, 0, 100, formats["wrap"])
-    sheet.write(0, 0, note)
 
 
 def customer_table(data: ReportData) -> pd.DataFrame:
@@ -392,11 +267,20 @@ def about_table(data: ReportData) -> pd.DataFrame:
         ("Net revenue", float(kpis["net_revenue"])),
         ("Marts used", ", ".join(data.used_marts) or "none (derived from the model tables)"),
         ("Segment 0", f"{data.inactive['segment_name']}: {data.inactive['description']}"),
-        (
-            "Net revenue means",
-            "purchases minus returns minus discounts, over each customer's history",
-        ),
     ]
+    rows += [
+        (f"{revenue.name.capitalize()} means", revenue.meaning)
+        for revenue in (NET_REVENUE, SPEND, PURCHASES)
+    ]
+    rows += [(f"{label} means", meaning) for label, meaning in RETURN_RATES.values()]
+    if data.pca_loadings is not None and not data.pca_loadings.empty:
+        for number, axis in ((1, "horizontal"), (2, "vertical")):
+            rows.append(
+                (
+                    f"Customer map, {axis} axis",
+                    component_title(data.validation, data.pca_loadings, number),
+                )
+            )
     for sheet, key in PIVOT_SHEETS.items():
         summary = data.summaries.get(key)
         if summary is not None and summary.empty:
@@ -429,14 +313,16 @@ def write_workbook(
     workbook.set_properties(
         {"title": "Customer segments", "created": created, "comments": data.source}
     )
-    formats = _formats(workbook, currency)
+    formats = cell_formats(workbook, currency)
     customers = customer_table(data)
     log.note(f"Customers: {len(customers):,} rows")
     write_sheet(workbook, "Customers", customers, formats)
     profiles = profile_table(data, currency)
     log.note(f"Segment profiles: {len(profiles):,} rows")
     wrap = ("description", "recommended_campaign", "traits")
-    write_sheet(workbook, "Segment profiles", profiles, formats, wrap_columns=wrap)
+    write_sheet(
+        workbook, "Segment profiles", profiles, formats, wrap_columns=wrap, labels=PROFILE_LABELS
+    )
     for sheet, key in PIVOT_SHEETS.items():
         summary = data.summaries.get(key)
         if summary is None:
@@ -445,7 +331,8 @@ def write_workbook(
         if summary.empty:
             write_note_sheet(workbook, sheet, f"No rows: {EMPTY_REASONS[key]}", formats)
         else:
-            write_sheet(workbook, sheet, pivot_table(data, key), formats)
+            table = pivot_table(data, key)
+            write_sheet(workbook, sheet, table, formats, labels=PIVOT_LABELS[key])
     movement = movement_table(data)
     log.note(f"Movement: {len(movement):,} rows")
     if movement.empty:

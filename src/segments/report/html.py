@@ -16,13 +16,17 @@ from segments.report.backtest import render_backtest
 from segments.report.data import ReportData
 from segments.report.export import movement_table, partial_month
 from segments.report.palette import segment_colour
+from segments.report.revenue import NET_REVENUE, SPEND, definition_sentence, feature_revenue
 from segments.report.template import CSS, TEMPLATE
 from segments.report.traits import (
     FEATURES,
+    MINUS,
     PROFILE_FEATURES,
     format_number,
+    loadings_in_words,
     segment_traits,
     stability_in_words,
+    strongest_features,
 )
 
 TITLE = "Customer segments"
@@ -32,6 +36,9 @@ PLOT_CONFIG = {"displayModeBar": False, "responsive": False}
 TOP_COUNTRIES = 12
 #: Months shown in the monthly table (the workbook has them all).
 RECENT_MONTHS = 12
+#: A card shows both return rates (average customer, segment total) when they differ by this
+#: much: a few customers who return much make them disagree (segments.report.revenue).
+RETURN_GAP_SHOWN = 0.05
 
 
 def chart_figures(data: ReportData, currency: str = "") -> dict[str, object]:
@@ -97,6 +104,11 @@ def render_report(data: ReportData, currency: str = "") -> str:
         pivots=pivots,
         diagnostics=diagnostics_in_words(data.validation),
         pca_note=pca_note(data.validation),
+        pca_axes=pca_axes(data),
+        minus=MINUS,
+        revenue=NET_REVENUE,
+        revenue_note=definition_sentence(NET_REVENUE, currency),
+        spend=SPEND,
         build=data.build,
         movement=movement,
         movement_date=movement[0]["date"] if movement else "",
@@ -113,7 +125,7 @@ def movement_rows(data: ReportData, currency: str = "") -> list[dict[str, str]]:
             "from_colour": segment_colour(int(row.from_segment_id)),
             "to_name": row.to_segment_name,
             "to_colour": segment_colour(int(row.to_segment_id)),
-            "customers": format_number(float(row.moved_customer_count), "count"),
+            "customers": f"{int(row.moved_customer_count):,}",  # whole customers, never 3.0
             "revenue": format_number(float(row.moved_net_revenue), "money", currency),
             "date": f"{pd.Timestamp(row.changed_at):%d %b %Y}",
         }
@@ -182,14 +194,21 @@ def segment_cards(data: ReportData, currency: str = "") -> list[dict[str, object
     for row in rows:
         segment_id = int(row.segment_id)
         inactive = segment_id == shaping.INACTIVE_SEGMENT_ID
-        traits: list[str] = []
+        traits: list[dict[str, str | None]] = []
         has_zscores = not data.zscores.empty and segment_id in data.zscores.index
         if has_zscores and not inactive:
-            traits = segment_traits(
+            texts = segment_traits(
                 data.zscores.loc[segment_id], data.means.loc[segment_id], overall, currency
             )
+            features = [feature for feature, _ in strongest_features(data.zscores.loc[segment_id])]
+            traits = [
+                {"text": text, "revenue": _revenue_key(feature)}
+                for text, feature in zip(texts, features, strict=True)
+            ]
             if not traits:
-                traits = ["close to the average customer on every measure"]
+                traits = [
+                    {"text": "close to the average customer on every measure", "revenue": None}
+                ]
         size = (
             f"{int(row.customer_count):,} customers ({row.customer_share:.0%} of all) · "
             f"{format_number(float(row.net_revenue), 'money', currency)} net revenue "
@@ -207,6 +226,7 @@ def segment_cards(data: ReportData, currency: str = "") -> list[dict[str, object
                 # Without customer-level features (Parquet marts): the profile's averages.
                 "averages": None if has_zscores else profile_averages(row._asdict(), currency),
                 "top_categories": _text(getattr(row, "top_categories", None)),
+                "returns": return_rates(row._asdict()),
                 "campaign": _text(getattr(row, "recommended_campaign", None)),
                 "returners": frequent_returners_in_words(data.customers, segment_id),
                 "stability": None
@@ -236,6 +256,26 @@ def frequent_returners_in_words(customers: pd.DataFrame, segment_id: int) -> str
     )
 
 
+def return_rates(profile: dict[str, object]) -> dict[str, str] | None:
+    """The segment's two return rates, when they differ by RETURN_GAP_SHOWN or more: the
+    average customer's (return_rate_mean, what the traits and the heatmap show) and the
+    segment total (return_rate of segment_profiles: returned / purchased value, pooled)."""
+    pooled, mean = profile.get("return_rate"), profile.get("return_rate_mean")
+    if pooled is None or mean is None or pd.isna(pooled) or pd.isna(mean):
+        return None
+    if abs(float(pooled) - float(mean)) < RETURN_GAP_SHOWN:
+        return None
+    return {
+        "average_customer": format_number(float(mean), "share"),
+        "segment_total": format_number(float(pooled), "share"),
+    }
+
+
+def _revenue_key(feature: str) -> str | None:
+    revenue = feature_revenue(feature)
+    return revenue.key if revenue else None
+
+
 def profile_averages(profile: dict[str, object], currency: str = "") -> str | None:
     """The segment's averages from its profile (<feature>_mean columns) in words, e.g.
     "last order 190 days ago; 2.0 orders to date"; None when the profile has none."""
@@ -257,7 +297,8 @@ def _text(value: object) -> str | None:
 
 @dataclass(frozen=True)
 class PivotSpec:
-    """How one summary mart is shown: rows, the value in the cells and its kind."""
+    """How one summary mart is shown: rows, the value in the cells and its kind, and for
+    money the revenue definition (segments.report.revenue) of the cells."""
 
     key: str
     title: str
@@ -267,6 +308,7 @@ class PivotSpec:
     note: str
     top: int | None = None
     recent: int | None = None
+    revenue: str | None = None
 
 
 PIVOTS = (
@@ -282,11 +324,13 @@ PIVOTS = (
     ),
     PivotSpec(
         "category",
-        "Spend by product category",
+        f"{SPEND.name.capitalize()} by product category",
         "category",
         "purchased_amount",
         "money",
-        "Purchases per product category and segment, net of discounts (returns not deducted).",
+        f"{SPEND.name.capitalize()} ({SPEND.meaning}) per product category and segment: "
+        "not net revenue, so its totals are larger.",
+        revenue=SPEND.key,
     ),
     PivotSpec(
         "month",
@@ -294,9 +338,11 @@ PIVOTS = (
         "month_start_date",
         "net_revenue",
         "money",
-        f"Net revenue per calendar month and segment (customers in their current segment), "
-        f"last {RECENT_MONTHS} months; the workbook has every month.",
+        f"Net revenue of the orders placed in each calendar month, by segment (customers in "
+        f"their current segment), last {RECENT_MONTHS} months; the total is of these months "
+        "only, and the workbook has every month.",
         recent=RECENT_MONTHS,
+        revenue=NET_REVENUE.key,
     ),
 )
 
@@ -334,7 +380,12 @@ def pivot_tables(data: ReportData, currency: str = "") -> list[dict[str, object]
                 shown += " (partial month)"
             cells = [shown] + [_cell(v, spec.kind, currency) for v in values]
             rows.append({"total": False, "cells": cells})
-        totals = ["Total"] + [_cell(v, spec.kind, currency) for v in table.sum()]
+        total = "Total"
+        if spec.recent and len(table) == spec.recent:
+            total = f"Total of the last {spec.recent} months"
+        elif spec.recent:
+            total = f"Total of the {len(table)} months shown"
+        totals = [total] + [_cell(v, spec.kind, currency) for v in table.sum()]
         rows.append({"total": True, "cells": totals})
         tables.append(
             {
@@ -343,6 +394,7 @@ def pivot_tables(data: ReportData, currency: str = "") -> list[dict[str, object]
                 "note": spec.note,
                 "header": header,
                 "rows": rows,
+                "revenue": spec.revenue,
             }
         )
     return tables
@@ -388,6 +440,17 @@ def diagnostics_in_words(validation: dict[str, float]) -> list[dict[str, str]]:
             }
         )
     return items
+
+
+def pca_axes(data: ReportData) -> list[dict[str, object]]:
+    """What each axis of the customer map measures, in words (its largest weights); empty
+    without segment_pca_loadings."""
+    axes = []
+    for number in (1, 2):
+        weights = shaping.top_loadings(data.pca_loadings, number)
+        if weights:
+            axes.append({"number": number, "words": loadings_in_words(weights)})
+    return axes if len(axes) == 2 else []
 
 
 def pca_note(validation: dict[str, float]) -> str:

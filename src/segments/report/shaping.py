@@ -16,6 +16,10 @@ from segments import registry
 from segments.model.prepare import LOG_CLIP_LOWER
 from segments.report.palette import INACTIVE_SEGMENT_ID
 
+#: An axis of the customer map is described by its two largest feature weights, and a third
+#: when that is at least this large (weights of a component have unit length).
+THIRD_LOADING_FROM = 0.3
+
 DEFINITION_COLUMNS = (
     "segment_name",
     "description",
@@ -248,3 +252,21 @@ def wide_pivot(
             table = pd.concat([table.iloc[:top], other.to_frame().T])
     table.columns.name = None
     return table
+
+
+def top_loadings(loadings: pd.DataFrame | None, component: int) -> list[tuple[str, float]]:
+    """What axis ``component`` (1 or 2) of the customer map measures: (feature, weight) of
+    its largest weights by size, the two largest and a third from THIRD_LOADING_FROM, ties
+    to the feature first in the model. Empty without a loadings table (segment_pca_loadings)."""
+    column = f"pc{component}_loading"
+    if loadings is None or loadings.empty or column not in loadings.columns:
+        return []
+    table = loadings.sort_values("feature_position", kind="stable")
+    weights = table[column].astype("float64")
+    order = weights.abs().sort_values(ascending=False, kind="stable").index
+    chosen = [
+        (str(table.loc[index, "feature_name"]), float(weights[index]))
+        for position, index in enumerate(order[:3])
+        if position < 2 or abs(weights[index]) >= THIRD_LOADING_FROM
+    ]
+    return chosen

@@ -89,7 +89,7 @@ TEMPLATE = """<!DOCTYPE html>
   {% endfor %}</nav>
 </header>
 
-<section id="overview">
+<section id="overview" data-revenue="{{ revenue.key }}">
   <div class="kpis">
   {% for kpi in kpi_tiles %}
     <div class="kpi">
@@ -97,6 +97,7 @@ TEMPLATE = """<!DOCTYPE html>
     </div>
   {% endfor %}
   </div>
+  <p class="note" data-revenue-definition="{{ revenue.key }}">{{ revenue_note }}</p>
   <p class="lead">{{ summary_sentence }}</p>
   {{ charts.sizes | safe }}
   <p class="note">Customers in each segment. <b>Inactive</b> customers have not bought within
@@ -107,11 +108,13 @@ TEMPLATE = """<!DOCTYPE html>
     the segment brings in more than its head count.</p>
 </section>
 
-<section class="page" id="segments">
+<section class="page" id="segments" data-revenue="{{ revenue.key }}">
   <h2>The segments</h2>
+  <p class="note" data-revenue-definition="{{ revenue.key }}">{{ revenue_note }}</p>
   {% if cards | selectattr("traits") | list %}
-  <p class="note">Traits compare each segment's average with the average active customer;
-    only clear differences (at least half a standard deviation) are listed, strongest first.</p>
+  <p class="note">Traits compare the segment's average customer (the mean of its customers'
+    own values) with the average active customer; only clear differences (at least half a
+    standard deviation) are listed, strongest first.</p>
   {% endif %}
   <div class="cards">
   {% for card in cards %}
@@ -122,20 +125,29 @@ TEMPLATE = """<!DOCTYPE html>
       {% if card.description %}<p>{{ card.description }}</p>{% endif %}
       {% if card.traits %}
       <span class="label">Typical of them</span>
-      <ul>{% for trait in card.traits %}<li>{{ trait }}</li>{% endfor %}</ul>
+      <ul>{% for trait in card.traits %}<li
+        {%- if trait.revenue %} data-revenue="{{ trait.revenue }}"{% endif %}>{{ trait.text }}</li>
+      {%- endfor %}</ul>
       {% endif %}
       {% if card.averages %}
       <p><span class="label">On average:</span> {{ card.averages }}</p>
       {% endif %}
       {% if card.top_categories %}
-      <p><span class="label">Top categories of the segment's spend, all its customers
-        together:</span> {{ card.top_categories }}</p>
+      <p data-revenue="{{ spend.key }}"><span class="label">Top categories, by share of the
+        segment's {{ spend.name }}, all its customers together:</span>
+        {{ card.top_categories }}</p>
       {% endif %}
       {% if card.campaign %}
       <p><span class="label">Recommended campaign:</span> {{ card.campaign }}</p>
       {% endif %}
-      {% if card.returners %}
-      <p><span class="label">Returns:</span> {{ card.returners }}</p>
+      {% if card.returns or card.returners %}
+      <p{% if card.returns %} data-return-rates{% endif %}><span class="label">Returns:</span>
+        {%- if card.returners %} {{ card.returners }}{% endif %}
+        {%- if card.returns %} The average customer returned
+        <span data-return-rate="average customer">{{ card.returns.average_customer }}</span> of
+        their purchases; all together the segment returned
+        <span data-return-rate="segment total">{{ card.returns.segment_total }}</span> of its
+        purchase value (the total weighs each customer by what they bought).{% endif %}</p>
       {% endif %}
       {% if card.stability %}
       <p><span class="label">Reliability:</span> {{ card.stability }}</p>
@@ -145,16 +157,18 @@ TEMPLATE = """<!DOCTYPE html>
   </div>
 </section>
 
-<section class="page" id="profiles">
+<section class="page" id="profiles" data-revenue="{{ revenue.key }}">
   <h2>What makes each segment different</h2>
+  <p class="note" data-revenue-definition="{{ revenue.key }}">{{ revenue_note }}</p>
   {% if charts.heatmap %}
   {{ charts.heatmap | safe }}
   <p class="note">Each cell shows the segment's average (e.g. 24 orders); its colour shows how
     far the segment sits from the average active customer, in standard deviations:
     <b>red</b> above average, <b>blue</b> below, white typical. Counts, days and money are
     compared on a log scale, as the model sees them, so a few very large customers do not
-    hide the differences. Features in <b>bold</b> are the ones the model used to form the
-    segments; the others describe them. The colours say "more" or "less", not "good" or
+    hide the differences. Money rows are net revenue, except the average order value, which
+    is {{ spend.name }} per order. Features in <b>bold</b> are the ones the model used to
+    form the segments; the others describe them. The colours say "more" or "less", not "good" or
     "bad".</p>
   {% else %}
   <p class="note">The profile heatmap and the traits need the customer-level features
@@ -165,14 +179,20 @@ TEMPLATE = """<!DOCTYPE html>
   {{ charts.pca | safe }}
   <p class="note">A two-dimensional map of the customers the model was trained on: customers
     who behave alike sit close together. Well-separated colour clouds are distinct segments.
-    {{ pca_note }}</p>
+    {{ pca_note }}{% if pca_axes %} Each axis is named by the measures that weigh most in it
+    (weights from {{ minus }}1 to +1; customers further along the axis have more of a
+    measure with a + weight and less of one with a {{ minus }} weight): horizontal, {% for axis
+    in pca_axes %}<span data-pca-axis="{{ axis.number }}">{{ axis.words }}</span>
+    {%- if loop.first %}; vertical, {% else %}.{% endif %}{% endfor %}{% endif %}</p>
   {% endif %}
 </section>
 
 {% if pivots %}
-<section class="page" id="summaries">
+<section class="page" id="summaries" data-revenue="{{ revenue.key }}">
   <h2>Summaries</h2>
+  <p class="note" data-revenue-definition="{{ revenue.key }}">{{ revenue_note }}</p>
   {% for pivot in pivots %}
+  <div{% if pivot.revenue %} data-revenue="{{ pivot.revenue }}"{% endif %}>
   <h3>{{ pivot.title }}</h3>
   <p class="note">{{ pivot.note }}</p>
   <table class="pivot" data-pivot="{{ pivot.key }}">
@@ -188,12 +208,14 @@ TEMPLATE = """<!DOCTYPE html>
     {% endfor %}
     </tbody>
   </table>
+  </div>
   {% endfor %}
 </section>
 {% endif %}
 
-<section class="page" id="movement">
+<section class="page" id="movement" data-revenue="{{ revenue.key }}">
   <h2>Movement since the previous build</h2>
+  <p class="note" data-revenue-definition="{{ revenue.key }}">{{ revenue_note }}</p>
   {% if movement %}
   <p class="note">Customers who changed segment in the latest build ({{ movement_date }}), from
     the segment they were in to the one they are in now, with their net revenue (purchases

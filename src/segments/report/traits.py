@@ -16,6 +16,7 @@ import pandas as pd
 from babel import numbers
 
 from segments import registry
+from segments.report.shaping import top_loadings
 
 #: A feature counts as a trait when its segment mean is this many standard deviations away
 #: from the average active customer.
@@ -110,6 +111,36 @@ def feature_axis_label(feature: str, currency: str = "") -> str:
         return feature_label(feature)
     unit = (currency or "currency units") if spec.unit == "currency" else spec.unit
     return f"{spec.label} ({unit})"
+
+
+MINUS = "\u2212"
+
+
+def loadings_in_words(weights: list[tuple[str, float]]) -> str:
+    """An axis of the customer map in words: "net revenue +0.61, orders +0.58, days since
+    last order \u22120.40" (feature labels from the registry, signed weights)."""
+    parts = []
+    for feature, weight in weights:
+        label = feature_label(feature)
+        if len(label) > 1 and label[1].islower():
+            label = label[0].lower() + label[1:]
+        sign = MINUS if round(weight, 2) < 0 else "+"
+        parts.append(f"{label} {sign}{abs(weight):.2f}")
+    return ", ".join(parts)
+
+
+def component_title(
+    validation: dict[str, float], loadings: pd.DataFrame | None, number: int
+) -> str:
+    """An axis of the customer map: its share of the spread (segment_validation) and what it
+    measures (the largest weights of segment_pca_loadings), e.g. "Principal component 1
+    (41% of spread): net revenue +0.61, orders +0.58"."""
+    share = validation.get(f"pca_explained_variance_pc{number}")
+    title = f"Principal component {number}"
+    if share is not None and not pd.isna(share):
+        title += f" ({share:.0%} of spread)"
+    weights = top_loadings(loadings, number)
+    return f"{title}: {loadings_in_words(weights)}" if weights else title
 
 
 #: Locale of the numbers (thousands separator, sign and symbol placement), for Babel.
@@ -207,15 +238,23 @@ def segment_traits(
     ``z``, ``segment_means`` and ``overall_means`` are indexed by feature. Ties in strength
     go to the feature listed first. An empty list means an average-looking segment.
     """
-    z = z.dropna()
-    strong = [(feature, float(value)) for feature, value in z.items() if abs(value) >= threshold]
-    strong.sort(key=lambda item: -round(abs(item[1]), 9))
     return [
         describe_trait(
             feature, value, float(segment_means[feature]), float(overall_means[feature]), currency
         )
-        for feature, value in strong[:max_traits]
+        for feature, value in strongest_features(z, threshold, max_traits)
     ]
+
+
+def strongest_features(
+    z: pd.Series, threshold: float = TRAIT_THRESHOLD, max_traits: int = MAX_TRAITS
+) -> list[tuple[str, float]]:
+    """(feature, z) of a segment's traits, strongest first (|z| >= threshold, at most
+    ``max_traits``; ties to the feature listed first): the order of ``segment_traits``."""
+    z = z.dropna()
+    strong = [(feature, float(value)) for feature, value in z.items() if abs(value) >= threshold]
+    strong.sort(key=lambda item: -round(abs(item[1]), 9))
+    return strong[:max_traits]
 
 
 def stability_in_words(stability_class: str | None, jaccard: float | None = None) -> str:
