@@ -185,6 +185,8 @@ segment_outcomes as (
         max(segment_name) as segment_name,
         count(*) as customers,
         sum(bought_again) as buying_customers,
+        cast(sum(bought_again) as {{ type_double() }})
+            as buying_customers_double,
         sum(future_net_revenue) as future_net_revenue,
         {{ median('future_net_revenue') }} as median_net_revenue,
         sum(log_revenue) as sum_log_revenue,
@@ -196,7 +198,8 @@ segment_outcomes as (
 
 {# eta squared from sums: total SS = sum(y^2) - (sum y)^2 / n, between SS
    = sum over segments of (segment sum)^2 / segment n - (sum y)^2 / n;
-   bought_again is 0/1, so its sum of squares is its sum. #}
+   bought_again is 0/1, so its sum of squares is its sum. Counts are
+   multiplied as doubles (1.0 * count is a DECIMAL on Spark). #}
 method_outcomes as (
 
     select
@@ -204,12 +207,13 @@ method_outcomes as (
         method_name,
         sum(customers) as customers,
         sum(buying_customers) as buying_customers,
+        sum(buying_customers_double) as buying_customers_double,
         sum(future_net_revenue) as future_net_revenue,
         sum(sum_log_revenue) as sum_log_revenue,
         sum(sum_squared_log_revenue) as sum_squared_log_revenue,
         sum(sum_log_revenue * sum_log_revenue / customers)
             as segment_sum_squares_log_revenue,
-        sum(1.0 * buying_customers * buying_customers / customers)
+        sum(buying_customers_double * buying_customers / customers)
             as segment_sum_squares_bought_again
     from segment_outcomes
     group by as_of_date, method_name
@@ -237,14 +241,14 @@ method_fit as (
         case
             when
                 buying_customers
-                - 1.0 * buying_customers * buying_customers / customers
+                - buying_customers_double * buying_customers / customers
                 > 1e-12
                 then (
                     segment_sum_squares_bought_again
-                    - 1.0 * buying_customers * buying_customers / customers
+                    - buying_customers_double * buying_customers / customers
                 ) / (
                     buying_customers
-                    - 1.0 * buying_customers * buying_customers / customers
+                    - buying_customers_double * buying_customers / customers
                 )
         end as eta2_bought_again
     from method_outcomes
@@ -269,7 +273,7 @@ final as (
             as buying_customers,
         cast({{ horizon_days }} as {{ dbt.type_int() }}) as horizon_days,
         round(
-            1.0 * segment_outcomes.buying_customers
+            cast(segment_outcomes.buying_customers as {{ type_double() }})
             / segment_outcomes.customers, 6
         ) as buy_rate,
         round(
