@@ -2,6 +2,11 @@
 
 Kept out of the model files so they stay a few lines (read refs, call the library, return
 a frame) and out of ``segments.model`` so the maths only ever sees pandas frames.
+
+The models that read the current model (definitions, validation, PCA projection and
+loadings) repeat the same four ``dbt.ref`` calls on purpose: dbt finds a Python model's
+dependencies by reading ``dbt.ref("...")`` calls in the model file itself, so a helper that
+made the calls here would hide them from the DAG.
 """
 
 from __future__ import annotations

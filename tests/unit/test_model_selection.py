@@ -16,11 +16,11 @@ from segments.model.selection import (
     find_elbow,
     mark_choice,
     settle_k,
-    silhouettes_by_k,
     sweep_k,
     sweep_rows,
     validate_k,
 )
+from segments.model.silhouette import silhouettes_by_k
 
 from .synthetic import planted_blobs
 

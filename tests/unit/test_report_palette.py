@@ -7,13 +7,14 @@ import re
 import pytest
 
 from segments.report.data import DuckDBWarehouse, load_report_data
-from segments.report.html import chart_figures, pivot_tables, segment_cards
+from segments.report.html import chart_figures, segment_cards
 from segments.report.palette import (
     INACTIVE_COLOUR,
     SEGMENT_COLOURS,
     colour_map,
     segment_colour,
 )
+from segments.report.pivots import pivot_tables
 
 from .test_report_data import write_warehouse
 
